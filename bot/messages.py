@@ -1,0 +1,81 @@
+"""The channel-agnostic messages exchanged by the channels and the engine.
+
+Channels turn their platform's requests into `InboundMessage` and render `Reply`;
+the engine never sees a platform object. These are the only types both sides share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a person writes from: a channel name and the address on that channel."""
+
+    channel: str  # "sms", "telegram", "console"
+    value: str  # E.164 phone number, Telegram chat id, console user name
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One message from a resident, as the channel received it."""
+
+    address: Address
+    text: str
+    platform_id: str  # unique per channel: Twilio MessageSid, Telegram update_id, ...
+    received_at: datetime
+    location: Location | None = None
+    choice: str | None = None  # value of a pressed button, when the platform has buttons
+    language: str | None = None  # hint from the platform (Telegram language_code)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a menu: `label` is shown, `value` comes back when picked."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Venue:
+    """A place to pin on a map, for channels that can show one."""
+
+    name: str
+    address: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer, built once by a handler and rendered by each channel.
+
+    `text` is plain French (or English) text; channels adapt it (GSM-7 for SMS,
+    formatting for Telegram). `choices` are numbered in SMS and buttons elsewhere.
+    """
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    venue: Venue | None = None
+    ask_location: bool = False
+    key: str = ""  # content key of the sentence, for metrics and cost reports
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A reply on its way to one address, as the outbox hands it to a channel."""
+
+    outbox_id: int
+    address: Address
+    reply: Reply
+    attempt: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
