@@ -79,3 +79,28 @@ class OutboundMessage:
     reply: Reply
     attempt: int = 1
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def reply_to_dict(reply: Reply) -> dict:
+    """Serialise a reply for the outbox."""
+    data: dict = {"text": reply.text, "key": reply.key}
+    if reply.choices:
+        data["choices"] = [[c.label, c.value] for c in reply.choices]
+    if reply.venue:
+        v = reply.venue
+        data["venue"] = [v.name, v.address, v.latitude, v.longitude]
+    if reply.ask_location:
+        data["ask_location"] = True
+    return data
+
+
+def reply_from_dict(data: dict) -> Reply:
+    """Rebuild a reply from its outbox payload."""
+    venue = data.get("venue")
+    return Reply(
+        text=data["text"],
+        choices=tuple(Choice(label, value) for label, value in data.get("choices", ())),
+        venue=Venue(*venue) if venue else None,
+        ask_location=bool(data.get("ask_location")),
+        key=data.get("key", ""),
+    )

@@ -1,0 +1,64 @@
+"""Protection of personal addresses: encrypted at rest, looked up by keyed hash, masked.
+
+Keys are derived from SECRET_KEY with HKDF so one secret serves both purposes without
+reusing key material. SECRET_KEY_PREVIOUS, when set, still decrypts and matches rows
+written before a rotation (see README, "Key rotation").
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"aiguillage", info=purpose).derive(
+        secret.encode()
+    )
+
+
+class AddressCipher:
+    """Encrypts, decrypts and hashes addresses with keys derived from the secret(s)."""
+
+    def __init__(self, secret_key: str, previous_key: str | None = None) -> None:
+        secrets = [secret_key] + ([previous_key] if previous_key else [])
+        self._fernet = MultiFernet(
+            [Fernet(base64.urlsafe_b64encode(_derive(s, b"address-encryption"))) for s in secrets]
+        )
+        self._hash_keys = [_derive(s, b"address-lookup") for s in secrets]
+
+    def encrypt(self, value: str) -> str:
+        return self._fernet.encrypt(value.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("address cannot be decrypted with the configured keys") from None
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt a token under the current key."""
+        return self._fernet.rotate(token.encode()).decode()
+
+    def lookup_hash(self, channel: str, value: str) -> str:
+        """Keyed hash of an address under the current key, used to find a contact."""
+        return self.lookup_hashes(channel, value)[0]
+
+    def lookup_hashes(self, channel: str, value: str) -> list[str]:
+        """Hashes under the current key first, then under the previous one."""
+        data = f"{channel}:{value}".encode()
+        return [hmac.new(k, data, hashlib.sha256).hexdigest() for k in self._hash_keys]
+
+
+def mask_address(channel: str, value: str) -> str:
+    """Show mediators just enough to tell residents apart: `+33 6 •• •• •• 42`."""
+    if channel == "sms" and value.startswith("+33") and len(value) == 12:
+        return f"+33 {value[3]} •• •• •• {value[-2:]}"
+    if channel == "sms":
+        return f"{value[:3]} ••• {value[-2:]}"
+    return f"{channel} •••{value[-2:]}"

@@ -1,0 +1,109 @@
+"""Database tables, as typed SQLAlchemy 2 models. Queries live in `bot.repository`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class Contact(Base):
+    """A resident on one channel. The address is stored encrypted; `address_hash` finds it."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    address_encrypted: Mapped[str] = mapped_column(Text)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """Dialogue state of a contact: current step, collected slots, last menu shown."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), unique=True
+    )
+    step: Mapped[str | None] = mapped_column(String(60))
+    slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    menu: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unclear_count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+
+
+class Message(Base):
+    """Every message in or out. `platform_id` is unique per channel so retries store once."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_id"),
+        Index("ix_messages_contact_created", "contact_id", "created_at"),
+        Index("ix_messages_unprocessed", "direction", "processed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    text: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # location, button value
+    platform_id: Mapped[str | None] = mapped_column(String(100))
+    intent: Mapped[str | None] = mapped_column(String(30))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class OutboxItem(Base):
+    """A reply waiting to be sent, sent, or given up on after bounded retries."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient_encrypted: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    platform_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    bypass_opt_out: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Ticket(Base):
+    """A conversation handed to human mediators."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_contact_status", "contact_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | taken | closed
+    reason: Mapped[str] = mapped_column(String(30))
+    topic: Mapped[str | None] = mapped_column(String(30))
+    quartier: Mapped[str | None] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    assigned_to: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+    first_reply_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]

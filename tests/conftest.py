@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.crypto import AddressCipher
+from tests.databases import BACKENDS, migrated_database
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(params=BACKENDS)
+async def database(request, tmp_path):
+    """The same tests run on SQLite and on the machine's real PostgreSQL."""
+    async with migrated_database(request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+def cipher() -> AddressCipher:
+    return AddressCipher(SECRET)
