@@ -41,7 +41,6 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(60))
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     menu: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    unclear_count: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime]
 
 

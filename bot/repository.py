@@ -69,6 +69,11 @@ class Repository:
     async def set_opted_out(self, contact: Contact, opted_out: bool) -> None:
         contact.opted_out = opted_out
 
+    async def set_opted_out_by_id(self, contact_id: int) -> None:
+        await self.session.execute(
+            update(Contact).where(Contact.id == contact_id).values(opted_out=True)
+        )
+
     async def erase_contact(self, contact: Contact) -> None:
         """Erase a person: contact, conversation, messages, tickets and queued replies."""
         await self.session.execute(delete(OutboxItem).where(OutboxItem.contact_id == contact.id))
@@ -78,6 +83,9 @@ class Repository:
             delete(Conversation).where(Conversation.contact_id == contact.id)
         )
         await self.session.execute(delete(Contact).where(Contact.id == contact.id))
+        for instance in list(self.session):  # forget loaded copies so nothing is written back
+            if instance is contact or getattr(instance, "contact_id", None) == contact.id:
+                self.session.expunge(instance)
 
     # -- messages ---------------------------------------------------------------------------
     async def store_inbound(self, contact: Contact, inbound: InboundMessage) -> Message | None:
@@ -176,11 +184,17 @@ class Repository:
         self.session.add(item)
         return item
 
-    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[ClaimedItem]:
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta, channels: tuple[str, ...]
+    ) -> list[ClaimedItem]:
         """Claim due rows for this worker; a crashed worker's claims come back after `lease`."""
         query = (
             select(OutboxItem)
-            .where(OutboxItem.status.in_(("pending", "sending")), OutboxItem.next_attempt_at <= now)
+            .where(
+                OutboxItem.status.in_(("pending", "sending")),
+                OutboxItem.next_attempt_at <= now,
+                OutboxItem.channel.in_(channels),
+            )
             .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -12,6 +12,7 @@ from bot.repository import Repository
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ALICE = Address("sms", "+33612345642")
+CHANNELS = ("sms", "telegram")
 
 
 def inbound(platform_id: str, text_: str = "bonjour", address: Address = ALICE) -> InboundMessage:
@@ -72,19 +73,19 @@ async def test_outbox_claim_retry_and_send(database, cipher):
     lease = timedelta(minutes=2)
     async with database.session() as session:
         repo = Repository(session, cipher)
-        claimed = await repo.claim_due(NOW, 10, lease)
+        claimed = await repo.claim_due(NOW, 10, lease, CHANNELS)
         await session.commit()
         assert [c.address for c in claimed] == [ALICE] and claimed[0].attempts == 1
         assert claimed[0].payload == {"text": "Bonjour !", "key": "menu"}
-        assert await repo.claim_due(NOW, 10, lease) == []  # claimed rows are leased
+        assert await repo.claim_due(NOW, 10, lease, CHANNELS) == []  # claimed rows are leased
         await repo.mark_retry(claimed[0].id, "HTTP 500", NOW + timedelta(seconds=5))
         await session.commit()
-        assert await repo.claim_due(NOW, 10, lease) == []
-        again = await repo.claim_due(NOW + timedelta(seconds=5), 10, lease)
+        assert await repo.claim_due(NOW, 10, lease, CHANNELS) == []
+        again = await repo.claim_due(NOW + timedelta(seconds=5), 10, lease, CHANNELS)
         assert again[0].attempts == 2
         await repo.mark_sent(again[0].id, "SM-out-1", NOW)
         await session.commit()
-        assert await repo.claim_due(NOW + timedelta(hours=1), 10, lease) == []
+        assert await repo.claim_due(NOW + timedelta(hours=1), 10, lease, CHANNELS) == []
         item = await repo.outbox_item(again[0].id)
         assert item.status == "sent" and item.platform_id == "SM-out-1"
 
@@ -97,7 +98,7 @@ async def test_nothing_is_claimed_for_an_opted_out_contact_but_a_bypass(database
         await repo.queue_reply(contact, Reply("menu"), NOW)
         await repo.queue_reply(contact, Reply("Vous ne recevrez plus"), NOW, bypass_opt_out=True)
         await session.commit()
-        claimed = await repo.claim_due(NOW, 10, timedelta(minutes=1))
+        claimed = await repo.claim_due(NOW, 10, timedelta(minutes=1), CHANNELS)
         assert [c.payload["text"] for c in claimed] == ["Vous ne recevrez plus"]
 
 

@@ -35,7 +35,6 @@ def upgrade() -> None:
     sa.Column('step', sa.String(length=60), nullable=True),
     sa.Column('slots', sa.JSON(), nullable=False),
     sa.Column('menu', sa.JSON(), nullable=False),
-    sa.Column('unclear_count', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),

@@ -1,0 +1,211 @@
+"""One turn: store, understand, route to a handler, save state, queue the replies.
+
+The engine imports no channel or platform code; channels call `accept` then `process`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from weakref import WeakValueDictionary
+
+import handlers
+from bot.crypto import AddressCipher
+from bot.db import Database
+from bot.handoff import Notifier, handoff_reply, open_handoff
+from bot.messages import InboundMessage, Location, reply_to_dict
+from bot.models import Contact, Conversation, Message
+from bot.repository import Repository
+from bot.turn import Outcome, Turn
+from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The content base and the understanding built from it, swapped together on reload."""
+
+    content: Any
+    understander: Understander
+
+
+class Engine:
+    """Runs turns against the database; safe to share between channels."""
+
+    def __init__(
+        self,
+        database: Database,
+        cipher: AddressCipher,
+        content: Any,
+        clock: Callable[[], datetime] = utcnow,
+        notifier: Notifier | None = None,
+    ) -> None:
+        self.database = database
+        self.cipher = cipher
+        self.clock = clock
+        self.notifier = notifier
+        self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self.use(content)
+
+    def use(self, content: Any) -> None:
+        """Switch to a new (already validated) content base."""
+        self.knowledge = Knowledge(content, Understander.from_content(content))
+
+    async def accept(self, inbound: InboundMessage) -> int | None:
+        """Store an inbound message; None when it was already stored (a platform retry)."""
+        async with self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            contact = await repo.get_or_create_contact(
+                inbound.address, self.clock(), inbound.language or "fr"
+            )
+            message = await repo.store_inbound(contact, inbound)
+            await session.commit()
+            return None if message is None else message.id
+
+    async def handle(self, inbound: InboundMessage) -> None:
+        message_id = await self.accept(inbound)
+        if message_id is not None:
+            await self.process(message_id)
+
+    async def process_pending(self) -> int:
+        """Answer messages accepted before a crash or restart; returns how many."""
+        async with self.database.session() as session:
+            pending = [m.id for m in await Repository(session, self.cipher).unprocessed_inbound()]
+        for message_id in pending:
+            await self.process(message_id)
+        return len(pending)
+
+    async def process(self, message_id: int) -> None:
+        """Run the turn of one stored message, once, serialised per contact."""
+        async with self.database.session() as session:
+            message = await session.get(Message, message_id)
+            contact_id = None if message is None else message.contact_id
+        if contact_id is None:
+            return
+        lock = self._locks.setdefault(contact_id, asyncio.Lock())
+        async with lock, self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            message = await repo.get_message(message_id)
+            if message is None or message.processed_at is not None:
+                return
+            contact = await session.get(Contact, contact_id)
+            conversation = await repo.conversation(contact, self.clock())
+            erased = await self._turn(repo, contact, conversation, message)
+            if not erased:
+                message.processed_at = self.clock()
+            await session.commit()
+
+    async def _turn(
+        self, repo: Repository, contact: Contact, conversation: Conversation, message: Message
+    ) -> bool:
+        """Answer one message; True when the resident's data was erased by it."""
+        understood = self._understand(message, conversation)
+        message.intent, message.confidence = understood.intent, understood.confidence
+        if contact.opted_out and understood.privacy_action not in ("start", "forget"):
+            return False  # a STOP is honoured: nothing but the one confirmation until START
+        ticket = await repo.open_ticket_of(contact.id)
+        if ticket is not None and not _passes_open_ticket(understood, message.text):
+            await repo.attach_to_ticket(message, ticket)
+            if self.notifier:
+                await self.notifier.ticket_message(repo, ticket, message, self.clock())
+            return False
+        handler, step = self._route(understood, conversation, _location(message))
+        turn = Turn(
+            text=message.text,
+            understood=understood,
+            content=self.knowledge.content,
+            language=contact.language,
+            now=self.clock(),
+            step=step,
+            slots=dict(conversation.slots or {}) if step else {},
+            location=_location(message),
+        )
+        outcome = await handler.handle(turn)
+        await self._apply(repo, contact, conversation, message, handler.NAME, outcome)
+        return outcome.privacy == "forget"
+
+    def _understand(self, message: Message, conversation: Conversation) -> Understood:
+        menu = conversation.menu or {}
+        pending = None
+        if menu.get("expect"):
+            pending = Pending(menu["expect"], tuple(menu.get("options", ())))
+        elif menu.get("options"):
+            pending = Pending("menu", tuple(menu["options"]))
+        understood = self.knowledge.understander.understand(message.text, pending)
+        choice = (message.payload or {}).get("choice")
+        return dataclasses.replace(understood, menu_choice=choice) if choice else understood
+
+    def _route(
+        self, understood: Understood, conversation: Conversation, location: Location | None
+    ) -> tuple[Any, str | None]:
+        """Pick the handler (and its pending step) for this message. Safety comes first."""
+        if understood.privacy_action:
+            return handlers.for_intent("privacy"), None
+        if understood.emergency:
+            return handlers.EMERGENCY, None
+        if understood.menu_choice in handlers.INTENTS:
+            return handlers.for_intent(understood.menu_choice), None
+        owner, _, step = (conversation.step or "").partition(":")
+        if owner and _continues(understood, location, handlers.by_name(owner)):
+            return handlers.by_name(owner), step
+        if location is not None:
+            return handlers.for_intent("find_place"), None
+        if understood.confidence < CLARIFY_BELOW:
+            return handlers.CLARIFY, step if owner == handlers.CLARIFY.NAME else None
+        return handlers.for_intent(understood.intent), None
+
+    async def _apply(
+        self,
+        repo: Repository,
+        contact: Contact,
+        conversation: Conversation,
+        message: Message,
+        handler_name: str,
+        outcome: Outcome,
+    ) -> None:
+        now = self.clock()
+        if outcome.privacy == "forget":
+            address = repo.address_of(contact)
+            await repo.erase_contact(contact)
+            for reply in outcome.replies:
+                await repo.queue_to_address(address, reply_to_dict(reply), now)
+            return
+        if outcome.privacy in ("stop", "start"):
+            await repo.set_opted_out(contact, outcome.privacy == "stop")
+        replies = list(outcome.replies)
+        if outcome.handoff:
+            ticket = await open_handoff(repo, contact, message, outcome.handoff, now)
+            replies.append(handoff_reply(self.knowledge.content, contact.language, now))
+            if self.notifier:
+                await self.notifier.ticket_opened(repo, ticket, now)
+        conversation.step = f"{handler_name}:{outcome.step}" if outcome.step else None
+        conversation.slots = dict(outcome.slots) if outcome.step else {}
+        options = [c.value for r in replies for c in r.choices]
+        conversation.menu = {"options": options, "expect": outcome.expect}
+        conversation.updated_at = now
+        for reply in replies:
+            await repo.queue_reply(contact, reply, now, bypass_opt_out=outcome.privacy == "stop")
+
+
+def _continues(understood: Understood, location: Location | None, owner: Any) -> bool:
+    """Does this message answer the pending step rather than start something new?"""
+    if understood.answer or understood.menu_choice or understood.near or location:
+        return True
+    return understood.intent in owner.INTENTS
+
+
+def _passes_open_ticket(understood: Understood, text: str) -> bool:
+    """While a mediator has the conversation, only STOP, OUBLIE, emergencies and 'menu' pass."""
+    return bool(understood.privacy_action or understood.emergency) or text.strip().lower() == "menu"
+
+
+def _location(message: Message) -> Location | None:
+    point = (message.payload or {}).get("location")
+    return Location(*point) if point else None

@@ -1,0 +1,91 @@
+"""Assembles the running gateway: database, content, engine, outbox worker, background turns."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.channels import Sender
+from bot.config import Settings
+from bot.content import ContentError, load_content
+from bot.crypto import AddressCipher
+from bot.db import Database
+from bot.engine import Engine, utcnow
+from bot.logs import fields
+from bot.outbox import OutboxWorker
+
+log = logging.getLogger("aiguillage")
+
+
+@dataclass
+class Runtime:
+    """Everything a channel needs to hand messages to the engine."""
+
+    settings: Settings
+    database: Database
+    cipher: AddressCipher
+    engine: Engine
+    worker: OutboxWorker
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run work in the background, tracked so a shutdown can wait for it."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception():
+            log.error("task.failed", exc_info=task.exception())
+
+    async def receive(self, inbound) -> bool:  # noqa: ANN001 - bot.messages.InboundMessage
+        """Store an inbound message (the platform may be acknowledged after this returns)
+        and answer it in the background. False when it was a duplicate."""
+        message_id = await self.engine.accept(inbound)
+        if message_id is None:
+            return False
+        self.spawn(self._answer(message_id))
+        return True
+
+    async def _answer(self, message_id: int) -> None:
+        await self.engine.process(message_id)
+        self.worker.wake()
+
+    def reload_content(self) -> list[str]:
+        """Validate the content directory, then switch to it; on error keep the old one."""
+        try:
+            content = load_content(self.settings.content_dir)
+        except ContentError as error:
+            problems = [str(p) for p in error.problems]
+            log.error("content.reload_refused", extra=fields(problems=problems[:20]))
+            return problems
+        self.engine.use(content)
+        log.info("content.reloaded")
+        return []
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=grace)
+
+
+async def start_runtime(
+    settings: Settings,
+    senders: dict[str, Sender],
+    clock: Callable[[], datetime] = utcnow,
+    notifier: Any = None,
+) -> Runtime:
+    """Migrate the database and load the content; raises ContentError on invalid content."""
+    database = Database(settings.database_url)
+    await database.upgrade()
+    content = load_content(settings.content_dir)
+    cipher = AddressCipher(settings.secret_key, settings.secret_key_previous)
+    engine = Engine(database, cipher, content, clock=clock, notifier=notifier)
+    worker = OutboxWorker(database, cipher, senders, clock)
+    return Runtime(settings, database, cipher, engine, worker)

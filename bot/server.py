@@ -1,0 +1,105 @@
+"""The aiohttp application: health, admin reload, and the routes each channel mounts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from datetime import datetime
+from types import ModuleType
+
+from aiohttp import web
+
+from bot import __version__
+from bot.channels import registry
+from bot.config import Settings
+from bot.engine import utcnow
+from bot.logs import fields
+from bot.runtime import Runtime, start_runtime
+
+log = logging.getLogger("aiguillage.server")
+
+SETTINGS = web.AppKey("settings", Settings)
+RUNTIME = web.AppKey("runtime", Runtime)
+MAX_BODY = 64 * 1024  # platforms' webhooks are a few kB; anything bigger is refused with 413
+
+
+def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    """Build the application; the runtime starts with it and stops with it."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/admin/reload", admin_reload)
+    channels = enabled_channels(settings)
+    for channel in channels:
+        channel.mount(app)
+    app.cleanup_ctx.append(lambda app: _lifetime(app, channels, clock))
+    return app
+
+
+def enabled_channels(settings: Settings) -> list[ModuleType]:
+    """The channels whose settings are complete; say why the others are off."""
+    enabled = []
+    for channel in registry.CHANNELS:
+        reason = channel.disabled_reason(settings)
+        if reason:
+            log.warning("channel.off", extra=fields(channel=channel.NAME, reason=reason))
+        else:
+            log.info("channel.on", extra=fields(channel=channel.NAME))
+            enabled.append(channel)
+    return enabled
+
+
+async def _lifetime(
+    app: web.Application, channels: list[ModuleType], clock: Callable[[], datetime]
+) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    runtime = await start_runtime(settings, senders={}, clock=clock)
+    app[RUNTIME] = runtime
+    async with AsyncExitStack() as stack:
+        for channel in channels:
+            runtime.worker.senders[channel.NAME] = await stack.enter_async_context(
+                channel.running(app, runtime)
+            )
+        recovered = await runtime.engine.process_pending()
+        worker = asyncio.create_task(runtime.worker.run())
+        _on_sighup(runtime)
+        log.info("server.started", extra=fields(version=__version__, recovered=recovered))
+        yield
+        await runtime.drain()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    await runtime.database.close()
+    log.info("server.stopped")
+
+
+def _on_sighup(runtime: Runtime) -> None:
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, runtime.reload_content)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers and content is loaded; 503 otherwise."""
+    runtime = request.app.get(RUNTIME)
+    database_ok = runtime is not None and await runtime.database.ping()
+    content_ok = runtime is not None and runtime.engine.knowledge.content is not None
+    body = {"status": "ok", "version": __version__, "database": database_ok, "content": content_ok}
+    if not (database_ok and content_ok):
+        body["status"] = "unavailable"
+    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+
+async def admin_reload(request: web.Request) -> web.Response:
+    """Reload the content base; needs `Authorization: Bearer $ADMIN_TOKEN`."""
+    token = request.app[SETTINGS].admin_token
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        raise web.HTTPForbidden(text="admin token missing or wrong\n")
+    problems = request.app[RUNTIME].reload_content()
+    status = 422 if problems else 200
+    return web.json_response({"reloaded": not problems, "problems": problems}, status=status)

@@ -1,0 +1,51 @@
+"""What a handler receives (`Turn`) and returns (`Outcome`). Handlers know no channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.messages import Location, Reply
+from bot.understanding import Understood
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A request to pass the conversation to a human mediator."""
+
+    reason: str  # asked_for_human | not_understood | no_answer | emergency | unknown_residence
+    topic: str | None = None
+    quartier: str | None = None
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One resident message, understood, with the state of the conversation."""
+
+    text: str
+    understood: Understood
+    content: Any  # bot.content.Content
+    language: str
+    now: datetime
+    step: str | None = None  # this handler's pending step, when the dialogue continues
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    location: Location | None = None
+
+    def say(self, key: str, **values: Any) -> str:
+        """A sentence of the content base in the resident's language."""
+        return self.content.texts.say(key, self.language, **values)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A handler's answer: replies, what to remember, and effects for the engine."""
+
+    replies: tuple[Reply, ...] = ()
+    step: str | None = None  # next step of the same handler; None ends the dialogue
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    expect: str | None = None  # "where" | "yes_no": how to read the next message
+    handoff: Handoff | None = None
+    privacy: str | None = None  # "stop" | "start" | "forget"

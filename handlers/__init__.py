@@ -1,0 +1,36 @@
+"""The handlers, in order: the first whose INTENTS holds an intent answers it.
+
+A handler is a module with `NAME`, `INTENTS` and `async def handle(turn) -> Outcome`.
+The fallback, last, hands to a mediator every intent no other handler answers.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from handlers import clarify, emergency, fallback, menu, privacy
+
+HANDLERS: tuple[ModuleType, ...] = (menu, privacy, emergency, clarify, fallback)
+EMERGENCY = emergency
+CLARIFY = clarify
+INTENTS = frozenset(
+    {
+        "find_place",
+        "housing_internet",
+        "find_mediator",
+        "talk_to_human",
+        "greeting",
+        "privacy",
+        "out_of_scope",
+    }
+)
+
+
+def for_intent(intent: str) -> ModuleType:
+    """The handler that answers an intent."""
+    return next((h for h in HANDLERS if intent in h.INTENTS), fallback)
+
+
+def by_name(name: str) -> ModuleType:
+    """The handler that owns a dialogue step `name:step` (the fallback if it is gone)."""
+    return next((h for h in HANDLERS if name == h.NAME), fallback)
