@@ -18,3 +18,17 @@ async def database(request, tmp_path):
 @pytest.fixture
 def cipher() -> AddressCipher:
     return AddressCipher(SECRET)
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path):
+    async with migrated_database("sqlite", tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+async def bot(sqlite_database):
+    """A conversation bot on the real engine, shipped content and a SQLite database."""
+    from tests.harness import ConversationBot
+
+    return ConversationBot(sqlite_database)
