@@ -1,0 +1,34 @@
+"""CSV files read with the line where each record starts, and written back in column order."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+
+def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line, record) pairs of a UTF-8 CSV; blank lines are skipped."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = [name.strip() for name in next(reader, [])]
+        rows = []
+        start = reader.line_num + 1
+        for values in reader:
+            if any(v.strip() for v in values):
+                padded = values + [""] * (len(header) - len(values))
+                record = dict(zip(header, padded, strict=False))
+                if len(values) > len(header):
+                    record["\0extra"] = "|".join(values[len(header) :])
+                rows.append((start, record))
+            start = reader.line_num + 1
+    return header, rows
+
+
+def write_rows(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    """Write records with exactly `columns`, in order, quoting only where needed."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([row.get(name, "") or "" for name in columns])

@@ -1,0 +1,26 @@
+"""Opening hours in OSM `opening_hours` syntax, parsed by the opening-hours-py library."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from opening_hours import OpeningHours, ParserError
+
+BREST_TZ = ZoneInfo("Europe/Paris")
+
+
+def parse_hours(expression: str) -> OpeningHours:
+    """Parse an OSM opening_hours expression; raise ValueError with a one-line reason."""
+    try:
+        return OpeningHours(expression, country="FR", timezone=BREST_TZ)
+    except (ParserError, SyntaxError) as error:
+        # The library's message is a multi-line caret diagram; keep the column and the hint.
+        message = str(error)
+        where = re.search(r"--> \d+:(\d+)", message)
+        hint = re.search(r"^\s*= (.+)$", message, re.MULTILINE)
+        column = where.group(1) if where else "?"
+        raise ValueError(
+            f"horaires invalides (syntaxe OSM opening_hours, colonne {column}): "
+            f"{expression!r} ({hint.group(1) if hint else 'erreur de syntaxe'})"
+        ) from error

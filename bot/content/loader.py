@@ -1,0 +1,129 @@
+"""Load and check the whole content base; swap it safely on reload."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.content.gazetteer import load_gazetteer
+from bot.content.hours import BREST_TZ
+from bot.content.housing import HousingOffer, load_housing
+from bot.content.mediators import MediatorHours, load_mediators
+from bot.content.model import ContentError, GazetteerEntry, Problem
+from bot.content.places import Place, load_places
+from bot.content.schema import Schema, load_schema
+from bot.content.texts import Texts, load_texts
+from bot.content.topics import TopicHelp, load_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the bot answers from, loaded from `content/`."""
+
+    places: tuple[Place, ...]
+    gazetteer: tuple[GazetteerEntry, ...]
+    housing: HousingOffer
+    topics: Mapping[str, TopicHelp]
+    texts: Texts
+    mediators: MediatorHours
+    schema: Schema
+    language: Any  # bot.content.language.Language once the understanding ships it
+    warnings: tuple[Problem, ...] = ()
+
+    def place(self, place_id: str) -> Place:
+        """The place with this id; KeyError if unknown."""
+        for place in self.places:
+            if place.id == place_id:
+                return place
+        raise KeyError(place_id)
+
+
+def check_content(
+    content_dir: Path, today: date | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Load every file of `content_dir`; return the content (None on any error) and problems."""
+    today = today or _today()
+    problems: list[Problem] = []
+    try:
+        schema = load_schema(content_dir)
+    except (OSError, ValueError, KeyError) as error:
+        return None, [Problem("schema/mednum_schema_v1_enumerations.json", None, str(error))]
+    gazetteer, found = load_gazetteer(content_dir)
+    problems += found
+    ids = {entry.id for entry in gazetteer}
+    quartiers = {entry.id for entry in gazetteer if entry.kind == "quartier"}
+    places, found = load_places(content_dir, schema, quartiers, today)
+    problems += found
+    housing, found = load_housing(content_dir, ids)
+    problems += found
+    topics, found = load_topics(content_dir)
+    problems += found
+    texts, found = load_texts(content_dir)
+    problems += found
+    mediators, found = load_mediators(content_dir)
+    problems += found
+    language, found = _load_language(content_dir)
+    problems += found
+    if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
+        return None, problems
+    warnings = tuple(p for p in problems if p.severity != "error")
+    content = Content(
+        places, gazetteer, housing, topics, texts, mediators, schema, language, warnings
+    )
+    return content, problems
+
+
+def load_content(content_dir: Path, today: date | None = None) -> Content:
+    """Load the content base; raise ContentError listing every error (warnings are logged)."""
+    content, problems = check_content(content_dir, today)
+    if content is None:
+        raise ContentError([p for p in problems if p.severity == "error"])
+    for problem in content.warnings:
+        log.warning("%s", problem)
+    return content
+
+
+def _load_language(content_dir: Path) -> tuple[Any, list[Problem]]:
+    # The understanding's phrasings live in content/langue/, loaded by its own module.
+    if importlib.util.find_spec("bot.content.language") is None:
+        return None, []
+    module = importlib.import_module("bot.content.language")
+    language, problems = module.load_language(content_dir)
+    return language, list(problems)
+
+
+def _today() -> date:
+    return datetime.now(BREST_TZ).date()
+
+
+class ContentStore:
+    """Holds the live content; `reload` validates a new version before swapping it in."""
+
+    def __init__(self, content_dir: Path, content: Content) -> None:
+        self.content_dir = content_dir
+        self.content = content
+
+    @classmethod
+    def open(cls, content_dir: Path) -> ContentStore:
+        """Load the content once at start-up; raise ContentError when it is invalid."""
+        return cls(content_dir, load_content(content_dir))
+
+    def reload(self) -> list[Problem]:
+        """Re-read the content; swap it in only if valid. Return the problems found."""
+        content, problems = check_content(self.content_dir)
+        if content is None:
+            for problem in problems:
+                if problem.severity == "error":
+                    log.error("content reload refused: %s", problem)
+            return problems
+        self.content = content
+        log.info("content reloaded from %s (%d places)", self.content_dir, len(content.places))
+        return problems

@@ -1,0 +1,181 @@
+"""Places of digital help: the national-schema lieux.csv and our side file keyed by id."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+from opening_hours import OpeningHours
+
+from bot.content.csvfile import read_rows
+from bot.content.hours import parse_hours
+from bot.content.model import Problem
+from bot.content.schema import Schema, check_row, parse_date, split_multi
+from bot.content.topics import TOPICS
+
+PLACES_FILE = "lieux.csv"
+COMPLEMENTS_FILE = "lieux_complements.csv"
+COMPLEMENT_COLUMNS = (
+    "id", "quartier", "themes", "papi", "services_bot", "verifie_le", "source", "notes",
+)  # fmt: skip
+BOT_SERVICES = ("internet", "print", "scan", "wifi", "workshop")
+STALE_AFTER = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place: national-schema fields parsed, plus our side-file additions."""
+
+    id: str
+    nom: str
+    adresse: str
+    code_postal: str
+    commune: str
+    latitude: float | None
+    longitude: float | None
+    telephone: str | None
+    courriels: tuple[str, ...]
+    site_web: tuple[str, ...]
+    horaires: str | None
+    typologie: tuple[str, ...]
+    services: tuple[str, ...]  # national vocabulary
+    dispositifs: tuple[str, ...]  # dispositif_programmes_nationaux
+    frais: tuple[str, ...]
+    modalites_acces: tuple[str, ...]
+    modalites_accompagnement: tuple[str, ...]
+    itinerance: str | None
+    presentation: str | None
+    prise_rdv: str | None
+    date_maj: date
+    quartier: str | None  # gazetteer id
+    themes: tuple[str, ...]  # topics of aide_par_theme.yaml it helps with
+    papi: bool
+    services_bot: frozenset[str]  # internet | print | scan | wifi | workshop
+    verifie_le: date | None
+    source: str
+    hours: OpeningHours | None = field(default=None, compare=False, repr=False)
+    record: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+def load_places(
+    content_dir: Path, schema: Schema, quartiers: Collection[str], today: date
+) -> tuple[tuple[Place, ...], list[Problem]]:
+    """Read lieux.csv and lieux_complements.csv, check both, and join them by id."""
+    path = content_dir / PLACES_FILE
+    if not path.exists():
+        return (), [Problem(PLACES_FILE, None, "fichier manquant")]
+    header, rows = read_rows(path)
+    if tuple(header) != schema.columns:
+        message = f"colonnes du schéma national v1.0.2 attendues, dans l'ordre: {schema.columns}"
+        return (), [Problem(PLACES_FILE, 1, message)]
+    problems: list[Problem] = []
+    records: dict[str, tuple[int, dict[str, str]]] = {}
+    for line, row in rows:
+        found = [message for _, message in check_row(schema, row)]
+        if row["id"] in records:
+            found.append(
+                f"identifiant en double {row['id']!r} (déjà ligne {records[row['id']][0]})"
+            )
+        problems += [Problem(PLACES_FILE, line, message) for message in found]
+        if not found:
+            records[row["id"]] = (line, row)
+        elif row["id"] not in records:
+            records[row["id"]] = (line, {})
+    complements, more = _load_complements(content_dir, set(records), quartiers, today)
+    problems += more
+    places = []
+    for place_id, (line, row) in records.items():
+        if not row:
+            continue
+        if place_id not in complements:
+            message = f"{place_id}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
+            problems.append(Problem(PLACES_FILE, line, message))
+            continue
+        places.append(_place(row, complements[place_id]))
+    return tuple(places), problems
+
+
+def _load_complements(
+    content_dir: Path, ids: Collection[str], quartiers: Collection[str], today: date
+) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    path = content_dir / COMPLEMENTS_FILE
+    if not path.exists():
+        return {}, [Problem(COMPLEMENTS_FILE, None, "fichier manquant")]
+    header, rows = read_rows(path)
+    if tuple(header) != COMPLEMENT_COLUMNS:
+        return {}, [Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")]
+    problems, complements = [], {}
+    for line, row in rows:
+        found, stale = _check_complement(row, ids, quartiers, today), None
+        if row["id"] in complements:
+            found.append(f"identifiant en double {row['id']!r}")
+        verified = parse_date(row["verifie_le"])
+        if verified is not None and today - verified > STALE_AFTER:
+            stale = f"{row['id']}: pas vérifié depuis le {verified.isoformat()} (plus de 12 mois)"
+            problems.append(Problem(COMPLEMENTS_FILE, line, stale, "warning"))
+        problems += [Problem(COMPLEMENTS_FILE, line, message) for message in found]
+        if not found:
+            complements[row["id"]] = row
+    return complements, problems
+
+
+def _check_complement(
+    row: dict[str, str], ids: Collection[str], quartiers: Collection[str], today: date
+) -> list[str]:
+    found = []
+    if row["id"] not in ids:
+        found.append(f"id {row['id']!r} absent de {PLACES_FILE}")
+    if row["quartier"] and row["quartier"] not in quartiers:
+        found.append(f"quartier inconnu {row['quartier']!r} (id de quartier de gazetteer.csv)")
+    found += [f"thème inconnu {t!r}" for t in split_multi(row["themes"]) if t not in TOPICS]
+    bad = [s for s in split_multi(row["services_bot"]) if s not in BOT_SERVICES]
+    found += [f"services_bot: valeur inconnue {s!r} ({'|'.join(BOT_SERVICES)})" for s in bad]
+    if row["papi"] not in ("oui", "non"):
+        found.append(f"papi doit valoir oui ou non, pas {row['papi']!r}")
+    verified = parse_date(row["verifie_le"]) if row["verifie_le"] else None
+    if verified is None:
+        found.append(f"verifie_le doit être une date AAAA-MM-JJ, pas {row['verifie_le']!r}")
+    elif verified > today:
+        found.append(f"verifie_le est dans le futur: {verified.isoformat()}")
+    if not row["source"].strip():
+        found.append("source obligatoire: d'où vient cette information")
+    return found
+
+
+def _place(row: dict[str, str], extra: dict[str, str]) -> Place:
+    lat, lon = row["latitude"].strip(), row["longitude"].strip()
+    horaires = row["horaires"].strip() or None
+    return Place(
+        id=row["id"],
+        nom=row["nom"].strip(),
+        adresse=row["adresse"].strip(),
+        code_postal=row["code_postal"].strip(),
+        commune=row["commune"].strip(),
+        latitude=float(lat) if lat else None,
+        longitude=float(lon) if lon else None,
+        telephone=row["telephone"].strip() or None,
+        courriels=split_multi(row["courriels"]),
+        site_web=split_multi(row["site_web"]),
+        horaires=horaires,
+        typologie=split_multi(row["typologie"]),
+        services=split_multi(row["services"]),
+        dispositifs=split_multi(row["dispositif_programmes_nationaux"]),
+        frais=split_multi(row["frais_a_charge"]),
+        modalites_acces=split_multi(row["modalites_acces"]),
+        modalites_accompagnement=split_multi(row["modalites_accompagnement"]),
+        itinerance=row["itinerance"].strip() or None,
+        presentation=row["presentation_resume"].strip() or None,
+        prise_rdv=row["prise_rdv"].strip() or None,
+        date_maj=date.fromisoformat(row["date_maj"].strip()),
+        quartier=extra["quartier"] or None,
+        themes=split_multi(extra["themes"]),
+        papi=extra["papi"] == "oui",
+        services_bot=frozenset(split_multi(extra["services_bot"])),
+        verifie_le=date.fromisoformat(extra["verifie_le"]),
+        source=extra["source"].strip(),
+        hours=parse_hours(horaires) if horaires else None,
+        record=MappingProxyType(dict(row)),
+    )
