@@ -46,11 +46,13 @@ class Engine:
         content: Any,
         clock: Callable[[], datetime] = utcnow,
         notifier: Notifier | None = None,
+        retention_days: int = 180,
     ) -> None:
         self.database = database
         self.cipher = cipher
         self.clock = clock
         self.notifier = notifier
+        self.retention_days = retention_days
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self.use(content)
 
@@ -126,6 +128,7 @@ class Engine:
             step=step,
             slots=dict(conversation.slots or {}) if step else {},
             location=_location(message),
+            retention_days=self.retention_days,
         )
         outcome = await handler.handle(turn)
         await self._apply(repo, contact, conversation, message, handler.NAME, outcome)

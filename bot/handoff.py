@@ -36,4 +36,5 @@ async def open_handoff(
 
 def handoff_reply(content: Any, language: str, now: datetime) -> Reply:
     """Tell the resident that a person will answer."""
-    return Reply(content.texts.say("handoff.opened", language), key="handoff.opened")
+    when = content.texts.say("handoff.soon", language)
+    return Reply(content.texts.say("handoff", language, when=when), key="handoff")

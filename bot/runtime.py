@@ -86,6 +86,13 @@ async def start_runtime(
     await database.upgrade()
     content = load_content(settings.content_dir)
     cipher = AddressCipher(settings.secret_key, settings.secret_key_previous)
-    engine = Engine(database, cipher, content, clock=clock, notifier=notifier)
+    engine = Engine(
+        database,
+        cipher,
+        content,
+        clock=clock,
+        notifier=notifier,
+        retention_days=settings.retention_days,
+    )
     worker = OutboxWorker(database, cipher, senders, clock)
     return Runtime(settings, database, cipher, engine, worker)

@@ -33,6 +33,7 @@ class Turn:
     step: str | None = None  # this handler's pending step, when the dialogue continues
     slots: Mapping[str, Any] = field(default_factory=dict)
     location: Location | None = None
+    retention_days: int = 180  # how long the service keeps conversations
 
     def say(self, key: str, **values: Any) -> str:
         """A sentence of the content base in the resident's language."""

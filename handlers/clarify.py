@@ -12,4 +12,4 @@ INTENTS: frozenset[str] = frozenset()
 async def handle(turn: Turn) -> Outcome:
     if turn.step == "asked":
         return Outcome(handoff=Handoff("not_understood", summary=turn.text))
-    return Outcome(replies=(menu_reply(turn, "clarify.intro"),), step="asked")
+    return Outcome(replies=(menu_reply(turn, "clarify"),), step="asked")

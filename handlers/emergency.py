@@ -10,5 +10,5 @@ INTENTS: frozenset[str] = frozenset()
 
 
 async def handle(turn: Turn) -> Outcome:
-    reply = Reply(turn.say("emergency.numbers"), key="emergency.numbers")
+    reply = Reply(turn.say("emergency"), key="emergency")
     return Outcome(replies=(reply,), handoff=Handoff("emergency", summary=turn.text))

@@ -11,5 +11,8 @@ INTENTS = frozenset({"privacy"})
 
 async def handle(turn: Turn) -> Outcome:
     action = turn.understood.privacy_action
-    key = f"privacy.{action}" if action else "privacy.info"
-    return Outcome(replies=(Reply(turn.say(key), key=key),), privacy=action)
+    if action:
+        key, values = f"{action}.confirm", {}
+    else:
+        key, values = "privacy.info", {"days": turn.retention_days}
+    return Outcome(replies=(Reply(turn.say(key, **values), key=key),), privacy=action)
