@@ -1,0 +1,63 @@
+"""`aiguillage content check|import`: the command line of the content base."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.content.importer import import_places
+from bot.content.loader import check_content
+
+DEFAULT_DIR = Path("content")
+
+
+def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Register `content check [DIR]` and `content import FILE` on the main parser."""
+    content = subparsers.add_parser("content", help="vérifier ou importer le contenu")
+    commands = content.add_subparsers(dest="content_command", required=True)
+    check = commands.add_parser("check", help="valider tous les fichiers de content/")
+    check.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
+    check.set_defaults(func=run_check)
+    imp = commands.add_parser("import", help="importer un export du schéma national dans lieux.csv")
+    imp.add_argument("file", type=Path, help="CSV (schéma v1 ou v0.1) ou JSON (schéma v1)")
+    imp.add_argument("--content-dir", type=Path, default=DEFAULT_DIR)
+    imp.add_argument("--id-prefix", default="", help="préfixe ajouté aux id (ex. cnfs-)")
+    imp.add_argument(
+        "--code-postal", action="append", default=[], help="ne garder que ces codes postaux"
+    )
+    imp.set_defaults(func=run_import)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Print `file:line: problem` for every problem; 1 if any is an error."""
+    content, problems = check_content(args.directory)
+    for problem in problems:
+        print(f"{args.directory / problem.path}{str(problem)[len(problem.path) :]}")
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    if content is None:
+        print(f"{errors} erreur(s), {warnings} avertissement(s): contenu refusé", file=sys.stderr)
+        return 1
+    print(f"contenu valide: {len(content.places)} lieux, {warnings} avertissement(s)")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Merge a national export into lieux.csv and print what was added, updated, rejected."""
+    codes = {code for value in args.code_postal for code in value.split(",") if code}
+    report = import_places(args.file, args.content_dir, args.id_prefix, codes)
+    for place_id in report.added:
+        print(f"ajouté: {place_id}")
+    for place_id in report.updated:
+        print(f"mis à jour: {place_id}")
+    for where, reason in report.rejected:
+        print(f"rejeté: {where}: {reason}")
+    for where, reason in report.warnings:
+        print(f"avertissement: {where}: {reason}")
+    print(
+        f"{len(report.added)} ajouté(s), {len(report.updated)} mis à jour, "
+        f"{len(report.unchanged)} inchangé(s), {len(report.rejected)} rejeté(s), "
+        f"{report.skipped} hors codes postaux"
+    )
+    return 0
