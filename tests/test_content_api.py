@@ -1,0 +1,94 @@
+"""What handlers use: texts, housing sectors, topics, mediators' hours, reload."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.content import ContentStore, load_content
+from bot.content.hours import BREST_TZ
+from bot.content.texts import SMS_MAX
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(CONTENT, TODAY)
+
+
+def test_texts_fill_placeholders_and_fall_back_to_french(content):
+    assert content.texts.say("handoff", when="demain") == (
+        "Je transmets votre message. Une personne va vous repondre demain."
+    )
+    assert content.texts.say("handoff", "en", when="tomorrow").endswith("reply tomorrow.")
+    assert content.texts.say("ask_where", "ar") == "Dans quel quartier ou pres de quelle rue ?"
+    assert content.texts.placeholders("place.one") == {"name", "address", "hours"}
+    with pytest.raises(KeyError):
+        content.texts.say("no.such.key")
+
+
+def test_required_texts_exist_and_fit_in_sms(content):
+    for key in ("menu.intro", "fallback", "handoff", "ask_where", "stop.confirm", "start.confirm",
+                "forget.confirm", "emergency", "out_of_scope", "clarify"):  # fmt: skip
+        assert key in content.texts
+        assert len(content.texts.entries[key]["fr"]) <= SMS_MAX
+    assert "15" in content.texts.say("emergency") and "112" in content.texts.say("emergency")
+
+
+def test_housing_sectors_with_vote_year(content):
+    offer = content.housing
+    assert offer.price_eur == 1.24 and offer.price_date == date(2023, 1, 1)
+    (kerourien,) = offer.sectors_for("kerourien")
+    assert kerourien.vote_year == 2009 and kerourien.quartier == "saint-pierre"
+    assert {s.name for s in offer.sectors_for("bellevue")} >= {"Bellevue Kerbernier"}
+    assert offer.sectors_for("recouvrance") == ()
+
+
+def test_topics_and_places(content):
+    caf = content.topics["caf"]
+    assert "france_services" in caf.place_kinds and caf.helplines[0].number == "32 30"
+    assert any(h.number == "01 70 772 372" for h in content.topics["other"].helplines)
+    france_services = [p for p in content.places if "caf" in p.themes]
+    assert {p.id for p in france_services} >= {"fs-173", "fs-594", "fs-temp_50"}
+    papi = [p for p in content.places if p.papi]
+    assert len(papi) == 5 and all("internet" in p.services_bot for p in papi)
+    kered = content.place("fs-594")
+    assert kered.hours.is_open(datetime(2026, 11, 24, 10, 0, tzinfo=BREST_TZ))  # a Tuesday
+    assert not kered.hours.is_open(datetime(2026, 11, 23, 10, 0, tzinfo=BREST_TZ))  # Monday 10h
+
+
+def test_mediators_hours(content):
+    assert content.mediators.on_duty(datetime(2026, 11, 24, 10, 0, tzinfo=BREST_TZ))
+    assert not content.mediators.on_duty(datetime(2026, 11, 28, 10, 0, tzinfo=BREST_TZ))
+    assert content.mediators.next_shift(datetime(2026, 11, 28, 10, 0, tzinfo=BREST_TZ)).day == 30
+
+
+def test_gazetteer_knows_residents_short_forms(content):
+    aliases = {alias for entry in content.gazetteer for alias in (entry.name, *entry.aliases)}
+    for short in ("pontan", "recou", "lambé", "lambe", "Kérourien", "St Pierre", "4 Moulins",
+                  "la fac", "la gare", "siam", "29200", "capucins"):  # fmt: skip
+        assert short in aliases
+
+
+def test_language_is_loaded_when_the_understanding_ships_it(content):
+    if (CONTENT / "langue").exists():
+        assert content.language is not None
+
+
+def test_reload_keeps_the_old_content_when_the_new_one_is_invalid(tmp_path):
+    directory = tmp_path / "content"
+    shutil.copytree(CONTENT, directory)
+    store = ContentStore.open(directory)
+    before = store.content
+    (directory / "textes.yaml").write_text("menu.intro: {en: 'no French'}\n", encoding="utf-8")
+    problems = store.reload()
+    assert store.content is before
+    assert any(str(p).startswith("textes.yaml:1: ") for p in problems)
+    shutil.copy(CONTENT / "textes.yaml", directory / "textes.yaml")
+    assert not [p for p in store.reload() if p.severity == "error"]
+    assert store.content is not before
