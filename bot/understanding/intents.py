@@ -1,0 +1,141 @@
+"""The intent of a message, from its cues, following the boundary rules of the label guide."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.understanding.cues import Hit
+
+SHORT = 4  # a bare "stop" / "start" counts only in a message about that long
+EQUIPMENT = frozenset({"print", "scan"})
+NUMBER_QUALIFIERS = frozenset({"fiscal", "allocataire", "secu", "securite", "unique", "client"})
+YOUR = frozenset({"votre", "vos", "ton", "ta", "tes"})
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The cues found in one message, grouped by concept, with the message's words."""
+
+    words: Sequence[str]
+    hits: dict[str, list[Hit]]
+    question: bool  # the message contains "?"
+    shouted_stop: bool  # STOP / ARRET written in capitals
+
+    def has(self, *concepts: str) -> bool:
+        """Whether any of `concepts` was found."""
+        return any(c in self.hits for c in concepts)
+
+    def values(self, concept: str) -> list[str]:
+        """The topic or service values of `concept`, in reading order."""
+        return [h.value for h in self.hits.get(concept, ()) if h.value]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The chosen intent, how sure the rules are, and the safety flags."""
+
+    intent: str
+    confidence: float
+    privacy_action: str | None = None
+    emergency: bool = False
+
+
+def privacy_action(s: Signals) -> str | None:
+    """"forget", "stop", "start" or None; a missed STOP is the costliest error."""
+    words, short = s.words, len(s.words) <= SHORT
+    forget = [h for h in s.hits.get("forget", ()) if _real_forget(h, words, s.has("topic"))]
+    if forget:
+        return "forget"
+    if s.has("stop") or s.shouted_stop:
+        return "stop"
+    for hit in s.hits.get("stop_short", ()):
+        if short or hit.start == 0 and len(words) <= SHORT + 2:
+            return "stop"
+    if short and s.has("start"):
+        return "start"
+    return None
+
+
+def _real_forget(hit: Hit, words: Sequence[str], has_topic: bool) -> bool:
+    """Not "j'ai oublié mon numéro fiscal" nor "supprimer mon compte CAF"."""
+    if hit.start >= 1 and words[hit.start - 1] == "ai":
+        return False
+    if hit.end < len(words) and words[hit.end] in NUMBER_QUALIFIERS:
+        return False
+    said = set(words[hit.start : hit.end])
+    return not has_topic or bool(said & {"donnees", "rgpd", "gdpr", "oubli", "data"})
+
+
+def _procedural_help(s: Signals) -> bool:
+    """Help asked with a procedure, not "merci pour votre aide"."""
+    return any(h.start == 0 or s.words[h.start - 1] not in YOUR for h in s.hits.get("help", ()))
+
+
+def decide(s: Signals) -> Decision:
+    """Apply the label guide's boundary rules in order; the first that fits wins."""
+    action = privacy_action(s)
+    if action or s.has("privacy_other"):
+        return Decision("privacy", 0.97 if action else 0.7, action)
+    if s.has("emergency"):
+        return Decision("out_of_scope", 0.95, emergency=True)
+    request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
+    if s.has("thanks") and not request and not (s.has("topic") and _procedural_help(s)):
+        return Decision("greeting", 0.9)
+    housing = _housing(s)
+    if housing:
+        return Decision("housing_internet", housing)
+    if s.has("topic"):
+        return _with_topic(s)
+    return _without_topic(s)
+
+
+def _housing(s: Signals) -> float:
+    """Confidence that the message is about the 1 € internet offer, 0 if it is not."""
+    only_paper = set(s.values("service")) <= EQUIPMENT and s.has("service")
+    if s.has("offer") and not (only_paper and not s.has("internet")):
+        return 0.95
+    if s.has("isp") and s.has("broken") or s.has("topic"):
+        return 0.0
+    seeking_place = s.has("place") or s.has("where") and s.has("service")
+    if s.has("social_housing") and s.has("internet", "home") and not seeking_place:
+        return 0.85 if s.has("internet") else 0.6
+    if s.has("internet") and s.has("cheap") and not seeking_place:
+        return 0.7
+    return 0.0
+
+
+def _with_topic(s: Signals) -> Decision:
+    """Rules 1 and 2: equipment or learning is find_place, help with the procedure is not."""
+    if s.has("learn"):
+        return Decision("find_place", 0.8)
+    services = s.values("service")
+    if services and not _procedural_help(s):
+        if services[0] in EQUIPMENT or s.has("where", "place", "open_now"):
+            return Decision("find_place", 0.8)
+    return Decision("find_mediator", 0.9 if s.has("help", "want", "human") else 0.75)
+
+
+def _without_topic(s: Signals) -> Decision:
+    """Places, people, procedures in general, small talk, then everything else."""
+    off_topic = s.has("out_of_scope", "commerce")
+    repair = s.has("broken") and not s.has("where", "place")
+    if s.has("learn") or s.has("learn_weak") and s.has("want", "where"):
+        return Decision("find_place", 0.85)
+    if (s.has("service", "place")) and not repair and not (off_topic and not s.has("place")):
+        return Decision("find_place", 0.9 if s.has("where", "want", "place") else 0.75)
+    if s.has("weak_service") and s.has("where", "want", "open_now") and not repair:
+        return Decision("find_place", 0.7)
+    if off_topic or s.has("isp"):
+        return Decision("out_of_scope", 0.85 if off_topic else 0.7)
+    if s.has("human"):
+        return Decision("talk_to_human", 0.9)
+    if s.has("admin") and (_procedural_help(s) or s.has("want")):
+        return Decision("find_mediator", 0.65 if s.has("help") else 0.55)
+    if s.has("about_service", "greeting", "thanks"):
+        return Decision("greeting", 0.85)
+    if s.has("help"):
+        return Decision("greeting", 0.55)
+    if s.has("broken"):
+        return Decision("out_of_scope", 0.5)
+    return Decision("out_of_scope", 0.3)

@@ -1,0 +1,43 @@
+"""What the understanding returns, and what the engine tells it about the pending question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.content.model import GazetteerEntry
+
+# Below this confidence the engine asks one clarifying question (its menu, with what was
+# understood); if the next answer is still below it, the engine hands off to a mediator.
+CLARIFY_BELOW: float = 0.5
+
+
+@dataclass(frozen=True)
+class Near:
+    """A place named in the message: `text` exactly as written, and its gazetteer entry if any."""
+
+    text: str
+    entry: GazetteerEntry | None
+
+
+@dataclass(frozen=True)
+class Understood:
+    """The intent and slots of one message, with how sure the understanding is."""
+
+    intent: str
+    topic: str | None
+    near: Near | None
+    service: str | None
+    open_now: bool
+    confidence: float
+    emergency: bool = False  # medical emergency: the engine answers 15 / 112 and hands off
+    privacy_action: str | None = None  # "stop" | "start" | "forget" | None
+    answer: str | None = None  # "yes" | "no" when the message answers a pending yes/no
+    menu_choice: str | None = None  # the value picked from the last menu ("1" -> its value)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The question the bot asked last: a numbered menu, "where?", or a yes/no question."""
+
+    kind: str  # "menu" | "where" | "yes_no"
+    options: tuple[str, ...] = ()  # menu values in order (for "menu")

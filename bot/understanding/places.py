@@ -1,0 +1,139 @@
+"""Finding the place a message names: gazetteer names, streets, postal codes, Breton names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.content.model import GazetteerEntry
+from bot.understanding.normalise import Normaliser, Token
+
+POSTAL_CODE = re.compile(r"29\d{3}")
+ARTICLES = frozenset({"le", "la", "les", "l"})
+LINKS = frozenset({"de", "du", "des", "d", "la", "l", "le"})
+BRETON = ("ker", "lan", "pen", "plou", "gou", "tre", "loc", "lam", "pont", "saint", "sainte")
+BREAK = re.compile(r"[,.;:!?()\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceHit:
+    """A place named at tokens[start:end], resolved to a gazetteer entry or not."""
+
+    start: int
+    end: int
+    entry: GazetteerEntry | None
+
+
+class PlaceFinder:
+    """Precomputed name index of the gazetteer plus patterns for places it does not list."""
+
+    def __init__(
+        self,
+        gazetteer: Sequence[GazetteerEntry],
+        normaliser: Normaliser,
+        common_words: frozenset[str],
+        streets: frozenset[str],
+        generic: frozenset[str],
+        not_a_place: frozenset[tuple[str, ...]],
+        cue_words: frozenset[str],
+    ) -> None:
+        self.names: dict[tuple[str, ...], GazetteerEntry] = {}
+        for entry in gazetteer:
+            for name in (entry.name, *entry.aliases):
+                words = normaliser.words(name)
+                while len(words) > 1 and words[0] in ARTICLES:
+                    words = words[1:]
+                if words and words not in not_a_place:
+                    self.names.setdefault(words, entry)
+        self.longest = max((len(k) for k in self.names), default=1)
+        self.common, self.streets, self.generic = common_words, streets, generic
+        self.not_a_place, self.cue_words = not_a_place, cue_words
+
+    def vocabulary(self) -> set[str]:
+        """Every word of every place name, for the speller."""
+        return {w for name in self.names for w in name}
+
+    def _gazetteer_hit(self, words: Sequence[str], i: int, after_preposition: bool) -> int:
+        """Length of the longest gazetteer name starting at words[i], or 0."""
+        for size in range(min(self.longest, len(words) - i), 0, -1):
+            key = tuple(words[i : i + size])
+            if key in self.names:
+                if size == 1 and key[0] in self.common and not after_preposition:
+                    continue
+                return size
+        return 0
+
+    def _name_run(self, tokens: Sequence[Token], text: str, i: int, limit: int) -> int:
+        """How many tokens from i form a name: unknown or capitalised words, no punctuation."""
+        end = i
+        while end < len(tokens) and end - i < limit:
+            token = tokens[end]
+            if end > i and BREAK.search(text, tokens[end - 1].end, token.start):
+                break
+            known = token.word in self.common or token.word in self.cue_words
+            if known and not text[token.start].isupper() and token.word not in LINKS:
+                break
+            if token.word in LINKS and (end + 1 >= len(tokens) or end == i):
+                break
+            end += 1
+        while end > i and tokens[end - 1].word in LINKS:
+            end -= 1
+        return end - i
+
+    def find(
+        self, tokens: Sequence[Token], text: str, prepositions: set[int], bare: bool = False
+    ) -> list[PlaceHit]:
+        """Places in reading order; `prepositions` are indexes following a place preposition."""
+        words = [t.word for t in tokens]
+        hits: list[PlaceHit] = []
+        i = 0
+        while i < len(words):
+            after = i in prepositions or bare
+            size = self._gazetteer_hit(words, i, after)
+            entry = self.names.get(tuple(words[i : i + size])) if size else None
+            if size and all(w in self.generic for w in words[i : i + size]):
+                size += self._complement(tokens, text, i + size)
+            if not size:
+                size = self._pattern_hit(tokens, text, i, after)
+            if size and tuple(words[i : i + size]) not in self.not_a_place:
+                hits.append(PlaceHit(i, i + size, entry))
+                i += size
+            else:
+                i += 1
+        return hits
+
+    def _complement(self, tokens: Sequence[Token], text: str, i: int) -> int:
+        """Tokens of "de Brest" after a generic landmark such as "gare"."""
+        if i < len(tokens) and tokens[i].word in ("de", "du", "des"):
+            run = self._name_run(tokens, text, i + 1, 3)
+            return 1 + run if run else 0
+        return 0
+
+    def _pattern_hit(self, tokens: Sequence[Token], text: str, i: int, after: bool) -> int:
+        """Length of a street, postal code, landmark or unlisted name starting at i, or 0."""
+        word = tokens[i].word
+        if POSTAL_CODE.fullmatch(word):
+            return 1
+        if word in self.streets:
+            link = i + 1
+            while link < len(tokens) and link - i <= 2 and tokens[link].word in LINKS:
+                link += 1
+            run = self._name_run(tokens, text, link, 3)
+            return link - i + run if run else 0
+        if after and word in self.generic and word not in self.streets:
+            return 1 + self._complement(tokens, text, i + 1)
+        if word in self.common or word in self.cue_words or not word.isalpha():
+            return 0
+        capitalised = text[tokens[i].start].isupper()
+        if after and (capitalised or word.startswith(BRETON)):
+            return self._name_run(tokens, text, i, 3)
+        return 0
+
+    def is_unknown(self, word: str) -> bool:
+        """A word that is neither everyday French nor a cue: maybe an unlisted place name."""
+        return word.isalpha() and word not in self.common and word not in self.cue_words
+
+    def is_generic(self, tokens: Sequence[Token], hit: PlaceHit) -> bool:
+        """Whether a hit is only a landmark word such as "gare" or "mairie"."""
+        return all(t.word in self.generic for t in tokens[hit.start : hit.end])

@@ -1,0 +1,56 @@
+"""The slots of a message: topic, service, open_now and near."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.understanding.intents import Signals
+from bot.understanding.model import Near
+from bot.understanding.normalise import Token
+from bot.understanding.places import PlaceFinder
+
+VAGUE_TOPIC_WEIGHT = 0.5  # "mairie", "service public": any named body beats them
+
+
+def topic_of(s: Signals) -> str:
+    """The administration most named, the first named on a tie; "other" when none is."""
+    hits = s.hits.get("topic", ())
+    if not hits:
+        return "other"
+    weights: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for hit in hits:
+        weights[hit.value] += VAGUE_TOPIC_WEIGHT if hit.value == "other" else 1.0
+        first.setdefault(hit.value, hit.start)
+    return max(weights, key=lambda t: (weights[t], -first[t]))
+
+
+def service_of(s: Signals) -> str | None:
+    """The first service named explicitly, else the first one hinted; learning wins over a PC."""
+    services = s.values("service") or s.values("weak_service")
+    if s.has("learn") or s.has("learn_weak") and not services:
+        return "workshop"
+    return services[0] if services else None
+
+
+def open_now_of(s: Signals) -> bool:
+    """Whether the person wants a place open now or later today."""
+    return s.has("open_now")
+
+
+def near_of(
+    places: PlaceFinder, tokens: Sequence[Token], text: str, s: Signals, bare: bool
+) -> Near | None:
+    """The first specific place named, as written; a bare landmark ("la gare") only if alone."""
+    after = {h.end for h in s.hits.get("preposition", ())}
+    hits = places.find(tokens, text, after, bare)
+    if bare and not hits and 0 < len(tokens) <= 3:
+        unknown = [t for t in tokens if places.is_unknown(t.word)]
+        if len(unknown) == len(tokens):
+            return Near(text[tokens[0].start : tokens[-1].end], None)
+    specific = [h for h in hits if h.entry or not places.is_generic(tokens, h)]
+    chosen = (specific or hits or [None])[0]
+    if chosen is None:
+        return None
+    return Near(text[tokens[chosen.start].start : tokens[chosen.end - 1].end], chosen.entry)

@@ -1,0 +1,131 @@
+"""The understanding step: intent, slots and confidence of one message, from content data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from bot.content.language import Language
+from bot.content.model import GazetteerEntry
+from bot.understanding import context
+from bot.understanding.cues import CueIndex, Hit, compile_phrase
+from bot.understanding.examples import ExampleIndex
+from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
+from bot.understanding.normalise import Normaliser, Token
+from bot.understanding.places import PlaceFinder
+from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
+from bot.understanding.spelling import Speller
+
+PLACE_CONCEPTS = ("preposition", "generic_place", "street", "not_a_place")
+NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
+SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
+NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
+
+
+class Understander:
+    """Reads residents' messages; all indexes are built once, at construction."""
+
+    def __init__(self, gazetteer: Sequence[GazetteerEntry], language: Language) -> None:
+        self.normaliser = Normaliser(language.rewrites)
+        compile_ = self._compile
+        cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
+        cues += [("topic", t, compile_(p)) for t, ps in language.topics.items() for p in ps]
+        cues += [("service", s, compile_(p)) for s, ps in language.services.items() for p in ps]
+        cues += [
+            ("weak_service", s, compile_(p)) for s, ps in language.weak_services.items() for p in ps
+        ]
+        self.cues = CueIndex(cues)
+        intent_cues = CueIndex(c for c in cues if c[0] not in PLACE_CONCEPTS)
+        place_words = {c: {w for p in language.cues.get(c, ()) for w in compile_(p)} for c in PLACE_CONCEPTS}
+        common = frozenset(self.normaliser.words(" ".join(language.common_words)))
+        self.places = PlaceFinder(
+            gazetteer,
+            self.normaliser,
+            common_words=common,
+            streets=frozenset(place_words["street"]),
+            generic=frozenset(place_words["generic_place"]),
+            not_a_place=frozenset(compile_(p) for p in language.cues.get("not_a_place", ())),
+            cue_words=frozenset(intent_cues.words() - place_words["generic_place"]),
+        )
+        self.numbers = {self.normaliser.words(k)[0]: v for k, v in language.numbers.items()}
+        self.examples = ExampleIndex(
+            ((i, self.normaliser.words(p)) for i, ps in language.examples.items() for p in ps),
+            common,
+        )
+        self.speller = Speller(
+            common | self.cues.words() | self.places.vocabulary() | set(self.numbers),
+            self.cues.prefixes(),
+        )
+
+    def _compile(self, phrase: str) -> tuple[str, ...]:
+        return compile_phrase(phrase, self.normaliser)
+
+    @classmethod
+    def from_content(cls, content: Any) -> Understander:
+        """Build from a loaded content base (its `gazetteer` and `language`)."""
+        return cls(content.gazetteer, content.language)
+
+    def signals(self, text: str) -> tuple[list[Token], Signals]:
+        """The message's tokens (spelling corrected) and the cues found in them."""
+        tokens = self.normaliser.tokens(text)
+        correct = self.speller.correct
+        words = [correct(t.word) for t in tokens]
+        tokens = [t if t.word == w else Token(w, t.start, t.end) for t, w in zip(tokens, words)]
+        hits: dict[str, list[Hit]] = defaultdict(list)
+        for hit in self.cues.find(words):
+            if words[hit.start] == "cours" and hit.start and words[hit.start - 1] in NOT_A_LEARN:
+                continue
+            hits[hit.concept].append(hit)
+        shouted = any(text[t.start : t.end] in SHOUTED_STOP for t in tokens)
+        return tokens, Signals(words, dict(hits), "?" in text, shouted)
+
+    def understand(self, text: str, pending: Pending | None = None) -> Understood:
+        """Intent, slots and confidence of `text`, reading it as an answer to `pending`."""
+        tokens, signals = self.signals(text)
+        decision = decide(signals)
+        if decision.confidence <= 0.3:
+            decision = self._nearest_example(signals) or decision
+        intent = decision.intent
+        near = None
+        if intent in NEAR_INTENTS or pending and pending.kind == "where":
+            bare = pending is not None and pending.kind == "where"
+            near = near_of(self.places, tokens, text, signals, bare)
+        understood = Understood(
+            intent=intent,
+            topic=topic_of(signals) if intent == "find_mediator" else None,
+            near=near,
+            service=service_of(signals) if intent == "find_place" else None,
+            open_now=intent == "find_place" and open_now_of(signals),
+            confidence=decision.confidence,
+            emergency=decision.emergency,
+            privacy_action=decision.privacy_action,
+        )
+        if pending is None or intent == "privacy" or decision.emergency:
+            return understood
+        return self._in_context(understood, signals, pending)
+
+    def _nearest_example(self, signals: Signals) -> Decision | None:
+        nearest = self.examples.nearest(signals.words)
+        if nearest is None:
+            return None
+        intent, similarity = nearest
+        return Decision(intent, round(min(CLARIFY_BELOW - 0.05, similarity * 0.6), 2))
+
+    def _in_context(self, understood: Understood, signals: Signals, pending: Pending) -> Understood:
+        """Fill what a short answer to the pending question means."""
+        changes: dict[str, Any] = {}
+        if pending.kind == "menu":
+            choice = context.menu_choice(signals.words, self.numbers, pending.options)
+            if choice is not None:
+                changes = {"menu_choice": choice, "confidence": 1.0}
+        elif pending.kind == "yes_no":
+            answer = context.yes_no(signals.words, signals.hits)
+            if answer is not None:
+                changes = {"answer": answer, "confidence": max(understood.confidence, 0.9)}
+        elif pending.kind == "where" and understood.near is not None:
+            sure = 0.9 if understood.near.entry else 0.7
+            changes = {"confidence": max(understood.confidence, sure)}
+        return replace(understood, **changes) if changes else understood
