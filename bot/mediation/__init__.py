@@ -1,0 +1,1 @@
+"""Mediators' side of the hand-off: accounts, tickets work, the Telegram group, figures."""

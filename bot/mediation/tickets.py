@@ -1,0 +1,153 @@
+"""What mediators do to a ticket, from the inbox or the Telegram group: the same rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.crypto import mask_address
+from bot.mediation.models import FaqSuggestion, Mediator
+from bot.mediation.store import MediationRepository
+from bot.messages import Reply
+from bot.models import Message, Ticket
+
+ANSWER_KEY = "ticket.answer"
+CLOSED_KEY = "ticket.closed"
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """What a mediator sees of a ticket: never the full address."""
+
+    id: int
+    status: str
+    reason: str
+    topic: str | None
+    quartier: str | None
+    channel: str
+    masked_address: str
+    summary: str
+    assigned_to: str | None
+    created_at: datetime
+    first_reply_at: datetime | None
+    waiting: bool  # unanswered for longer than the reminder delay
+    for_mediators: tuple[str, ...]  # who covers its topic or neighbourhood
+
+
+def covers(mediator: Mediator, ticket: Ticket) -> bool:
+    """Whether a mediator declared this ticket's topic or neighbourhood."""
+    return bool(
+        (ticket.topic and ticket.topic in (mediator.topics or []))
+        or (ticket.quartier and ticket.quartier in (mediator.quartiers or []))
+    )
+
+
+def is_waiting(ticket: Ticket, now: datetime, delay: timedelta) -> bool:
+    """An open ticket nobody has answered within `delay`."""
+    return (
+        ticket.status == "open"
+        and ticket.first_reply_at is None
+        and (now - _aware(ticket.created_at) > delay)
+    )
+
+
+async def card(
+    repo: MediationRepository,
+    ticket: Ticket,
+    now: datetime,
+    delay: timedelta,
+    mediators: Sequence[Mediator] = (),
+) -> TicketCard:
+    """Describe a ticket for mediators, with the resident's address masked."""
+    contact = await repo.contact_of(ticket)
+    address = repo.address_of(contact)
+    return TicketCard(
+        id=ticket.id,
+        status=ticket.status,
+        reason=ticket.reason,
+        topic=ticket.topic,
+        quartier=ticket.quartier,
+        channel=contact.channel,
+        masked_address=mask_address(address.channel, address.value),
+        summary=ticket.summary,
+        assigned_to=ticket.assigned_to,
+        created_at=_aware(ticket.created_at),
+        first_reply_at=ticket.first_reply_at and _aware(ticket.first_reply_at),
+        waiting=is_waiting(ticket, now, delay),
+        for_mediators=tuple(m.name for m in mediators if covers(m, ticket)),
+    )
+
+
+async def answer(
+    repo: MediationRepository, content: Any, ticket: Ticket, text: str, by: str, now: datetime
+) -> Message:
+    """Send a mediator's answer to the resident on their channel; it joins the transcript."""
+    contact = await repo.contact_of(ticket)
+    signed = content.texts.say(ANSWER_KEY, contact.language, text=text.strip(), name=by)
+    await repo.queue_reply(contact, Reply(signed, key=ANSWER_KEY), now)
+    await repo.session.flush()
+    query = (
+        select(Message)
+        .where(Message.contact_id == contact.id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    message = (await repo.session.execute(query)).scalar_one()
+    message.ticket_id = ticket.id
+    message.payload = {"key": ANSWER_KEY, "mediator": by, "answer": text.strip()}
+    if ticket.first_reply_at is None:
+        ticket.first_reply_at = now
+    if ticket.assigned_to is None:
+        take(ticket, by)
+    return message
+
+
+def take(ticket: Ticket, by: str) -> None:
+    """Make `by` the mediator in charge of the ticket."""
+    ticket.assigned_to, ticket.status = by, "taken"
+
+
+async def close(
+    repo: MediationRepository, content: Any, ticket: Ticket, by: str, now: datetime
+) -> bool:
+    """Close the ticket and tell the resident; False when it was already closed."""
+    if ticket.status == "closed":
+        return False
+    contact = await repo.contact_of(ticket)
+    await repo.close_ticket(ticket, now)
+    ticket.assigned_to = ticket.assigned_to or by
+    await repo.queue_reply(
+        contact, Reply(content.texts.say(CLOSED_KEY, contact.language), key=CLOSED_KEY), now
+    )
+    return True
+
+
+async def suggest_for_faq(
+    repo: MediationRepository, ticket: Ticket, by: str, now: datetime
+) -> FaqSuggestion | None:
+    """Mark the ticket's last mediator answer as worth adding to content; None if none yet."""
+    messages = await repo.ticket_transcript(ticket)
+    answers = [m for m in messages if (m.payload or {}).get("key") == ANSWER_KEY]
+    if not answers:
+        return None
+    last = answers[-1]
+    asked = [m.text for m in messages if m.direction == "in" and m.id < last.id][-3:]
+    suggestion = FaqSuggestion(
+        ticket_id=ticket.id,
+        topic=ticket.topic,
+        question="\n".join(asked) or ticket.summary,
+        answer=last.payload.get("answer", last.text),
+        suggested_by=by,
+        created_at=now,
+    )
+    await repo.add_suggestion(suggestion)
+    return suggestion
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; everything is stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
