@@ -97,11 +97,13 @@ def _housing(s: Signals) -> float:
         return 0.95
     if s.has("isp") and s.has("broken") or s.has("topic"):
         return 0.0
-    seeking_place = s.has("place") or s.has("where") and s.has("service")
-    if s.has("social_housing") and s.has("internet", "home") and not seeking_place:
+    seeking_place = s.has("place") or s.has("service") and s.has("where", "generic_place")
+    if seeking_place or s.has("out_of_scope", "commerce"):
+        return 0.0
+    if s.has("social_housing") and s.has("internet", "home"):
         return 0.85 if s.has("internet") else 0.6
-    if s.has("internet") and s.has("cheap") and not seeking_place:
-        return 0.7
+    if s.has("internet") and s.has("cheap", "home"):
+        return 0.7 if s.has("cheap") else 0.6
     return 0.0
 
 

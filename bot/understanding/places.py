@@ -92,10 +92,12 @@ class PlaceFinder:
             after = i in prepositions or bare
             size = self._gazetteer_hit(words, i, after)
             entry = self.names.get(tuple(words[i : i + size])) if size else None
+            if entry and entry.kind == "voie" and not after:
+                size, entry = 0, None  # bare street names are often something else
             if size and all(w in self.generic for w in words[i : i + size]):
-                size += self._complement(tokens, text, i + size)
+                size += self._named_after(tokens, text, i + size)
             if not size:
-                size = self._pattern_hit(tokens, text, i, after)
+                size, entry = self._pattern_hit(tokens, text, i, after)
             if size and tuple(words[i : i + size]) not in self.not_a_place:
                 hits.append(PlaceHit(i, i + size, entry))
                 i += size
@@ -103,32 +105,33 @@ class PlaceFinder:
                 i += 1
         return hits
 
-    def _complement(self, tokens: Sequence[Token], text: str, i: int) -> int:
-        """Tokens of "de Brest" after a generic landmark such as "gare"."""
-        if i < len(tokens) and tokens[i].word in ("de", "du", "des"):
-            run = self._name_run(tokens, text, i + 1, 3)
-            return 1 + run if run else 0
-        return 0
+    def _named_after(self, tokens: Sequence[Token], text: str, i: int) -> int:
+        """Tokens of "de la Cavale Blanche" after a street or landmark word, or 0."""
+        link = i
+        while link < len(tokens) and link - i < 2 and tokens[link].word in LINKS:
+            link += 1
+        run = self._name_run(tokens, text, link, 3)
+        return link - i + run if run else 0
 
-    def _pattern_hit(self, tokens: Sequence[Token], text: str, i: int, after: bool) -> int:
-        """Length of a street, postal code, landmark or unlisted name starting at i, or 0."""
+    def _pattern_hit(
+        self, tokens: Sequence[Token], text: str, i: int, after: bool
+    ) -> tuple[int, GazetteerEntry | None]:
+        """A street, postal code, landmark or unlisted name starting at i: (length, entry)."""
         word = tokens[i].word
         if POSTAL_CODE.fullmatch(word):
-            return 1
-        if word in self.streets:
-            link = i + 1
-            while link < len(tokens) and link - i <= 2 and tokens[link].word in LINKS:
-                link += 1
-            run = self._name_run(tokens, text, link, 3)
-            return link - i + run if run else 0
-        if after and word in self.generic and word not in self.streets:
-            return 1 + self._complement(tokens, text, i + 1)
+            return 1, self.names.get((word,))
+        if word in self.streets or word in self.generic:
+            size = self._named_after(tokens, text, i + 1)
+            if size:
+                name = tuple(t.word for t in tokens[i + 1 : i + 1 + size] if t.word not in LINKS)
+                return 1 + size, self.names.get(name)
+            return (1 if after and word not in self.streets else 0), None
         if word in self.common or word in self.cue_words or not word.isalpha():
-            return 0
+            return 0, None
         capitalised = text[tokens[i].start].isupper()
         if after and (capitalised or word.startswith(BRETON)):
-            return self._name_run(tokens, text, i, 3)
-        return 0
+            return self._name_run(tokens, text, i, 3), None
+        return 0, None
 
     def is_unknown(self, word: str) -> bool:
         """A word that is neither everyday French nor a cue: maybe an unlisted place name."""

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from bot.understanding.intents import Signals
 from bot.understanding.model import Near
 from bot.understanding.normalise import Token
-from bot.understanding.places import PlaceFinder
+from bot.understanding.places import ARTICLES, PlaceFinder
 
+OWN = frozenset({"mon", "ma", "my", "son", "notre", "propre"})  # own laptop: they want wifi
 VAGUE_TOPIC_WEIGHT = 0.5  # "mairie", "service public": any named body beats them
 
 
@@ -28,7 +29,11 @@ def topic_of(s: Signals) -> str:
 
 def service_of(s: Signals) -> str | None:
     """The first service named explicitly, else the first one hinted; learning wins over a PC."""
-    services = s.values("service") or s.values("weak_service")
+    services = [
+        h.value
+        for h in s.hits.get("service", ())
+        if not (h.value == "internet" and h.start and s.words[h.start - 1] in OWN)
+    ] or s.values("weak_service")
     if s.has("learn") or s.has("learn_weak") and not services:
         return "workshop"
     return services[0] if services else None
@@ -43,7 +48,12 @@ def near_of(
     places: PlaceFinder, tokens: Sequence[Token], text: str, s: Signals, bare: bool
 ) -> Near | None:
     """The first specific place named, as written; a bare landmark ("la gare") only if alone."""
-    after = {h.end for h in s.hits.get("preposition", ())}
+    after = set()
+    for hit in s.hits.get("preposition", ()):
+        end = hit.end
+        while end < len(s.words) and s.words[end] in ARTICLES:
+            end += 1  # "à la gare", "vers l'hôpital"
+        after.update(range(hit.end, end + 1))
     hits = places.find(tokens, text, after, bare)
     if bare and not hits and 0 < len(tokens) <= 3:
         unknown = [t for t in tokens if places.is_unknown(t.word)]

@@ -46,7 +46,7 @@ class Understander:
             self.normaliser,
             common_words=common,
             streets=frozenset(place_words["street"]),
-            generic=frozenset(place_words["generic_place"]),
+            generic=frozenset(compile_(p)[0] for p in language.cues.get("generic_place", ())),
             not_a_place=frozenset(compile_(p) for p in language.cues.get("not_a_place", ())),
             cue_words=frozenset(intent_cues.words() - place_words["generic_place"]),
         )
