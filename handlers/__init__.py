@@ -8,9 +8,29 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from handlers import clarify, emergency, fallback, menu, privacy
+from handlers import (
+    clarify,
+    emergency,
+    fallback,
+    find_mediator,
+    find_place,
+    housing_internet,
+    menu,
+    out_of_scope,
+    privacy,
+)
 
-HANDLERS: tuple[ModuleType, ...] = (menu, privacy, emergency, clarify, fallback)
+HANDLERS: tuple[ModuleType, ...] = (
+    menu,
+    privacy,
+    emergency,
+    find_place,
+    housing_internet,
+    find_mediator,
+    out_of_scope,
+    clarify,
+    fallback,
+)
 EMERGENCY = emergency
 CLARIFY = clarify
 INTENTS = frozenset(

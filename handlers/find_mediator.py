@@ -1,0 +1,69 @@
+"""Help with an administrative procedure: who helps nearby, what to bring, whether to book.
+
+Steps: (start) -> "where" when places help with the topic and the location is missing
+-> "more" after the places, where "plus" / "suivant" pages on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from bot.content.places import Place
+from bot.content.topics import TopicHelp
+from bot.messages import Reply
+from bot.nearest import Grid
+from bot.turn import Handoff, Outcome, Turn
+from handlers.nearby import PAGE, ask_again, asks_more, page_outcome, place_grid, where_from
+
+NAME = "find_mediator"
+INTENTS = frozenset({"find_mediator"})
+
+
+async def handle(turn: Turn) -> Outcome:
+    """The topic's practical answer and the nearest places that help with it."""
+    slots = dict(turn.slots)
+    if turn.step == "more" and asks_more(turn):
+        return page_outcome(turn, topic_grid(turn, slots["topic"]), next_page(slots))
+    topic = turn.understood.topic or slots.get("topic")
+    topic_help = turn.content.topics.get(topic) if topic else None
+    grid = topic_grid(turn, topic) if topic_help else None
+    if grid is None or not (topic_help.helplines or topic_help.desk or grid.size):
+        return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
+    first = turn.step is None or topic != slots.get("topic")
+    slots = {**slots, "topic": topic}
+    advice = (topic_reply(turn, topic_help, with_desk=grid.size == 0),) if first else ()
+    if grid.size == 0:
+        return Outcome(advice)
+    point = where_from(turn)
+    if point is None:
+        asked = ask_again(turn, slots)
+        return replace(asked, replies=(*advice, *asked.replies))
+    lat, lon, label = point
+    where = {"lat": lat, "lon": lon, "near": label, "offset": 0}
+    places = page_outcome(turn, grid, {**slots, **where})
+    return replace(places, replies=(*places.replies, *advice))
+
+
+def next_page(slots: Mapping[str, Any]) -> dict[str, Any]:
+    """The slots of the following page of places."""
+    return {**slots, "offset": slots.get("offset", 0) + PAGE}
+
+
+def topic_grid(turn: Turn, topic: str) -> Grid[Place]:
+    """The places that help with `topic` (their side-file themes)."""
+    return place_grid(turn.content.places, f"theme:{topic}", lambda p: topic in p.themes)
+
+
+def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
+    """What to bring, whether to book, the national line; the desk when no place helps."""
+    documents = ", ".join(topic_help.documents)
+    parts = [turn.say("mediator.bring", topic=topic_help.name, documents=documents)]
+    parts.append(turn.say(f"mediator.booking_{topic_help.appointment}"))
+    if topic_help.helplines:
+        line = topic_help.helplines[0]
+        parts.append(turn.say("mediator.helpline", name=line.name, number=line.number))
+    if with_desk and topic_help.desk:
+        parts.append(turn.say("mediator.desk", desk=topic_help.desk))
+    return Reply(" ".join(parts), key="mediator.topic")

@@ -1,0 +1,56 @@
+"""The nearest places offering a service (computer, printing, scanning, wifi, workshops).
+
+Steps: (start) -> "where" while the location is missing -> "more" after an answer,
+where "plus" / "suivant" pages on and a new place or service searches again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.content.places import Place
+from bot.nearest import Grid
+from bot.turn import Outcome, Turn
+from handlers.nearby import PAGE, ask_again, asks_more, page_outcome, place_grid, where_from
+
+NAME = "find_place"
+INTENTS = frozenset({"find_place"})
+
+
+async def handle(turn: Turn) -> Outcome:
+    """Answer with the nearest places, or ask where the resident is."""
+    slots = dict(turn.slots)
+    if turn.step == "more" and asks_more(turn):
+        return answer(turn, {**slots, "offset": slots.get("offset", 0) + PAGE})
+    if turn.step is None or turn.understood.intent == "find_place":
+        slots = {**slots, **request_of(turn, slots)}
+    point = where_from(turn)
+    if point is not None:
+        lat, lon, label = point
+        return answer(turn, {**slots, "lat": lat, "lon": lon, "near": label, "offset": 0})
+    if turn.step == "more" and "lat" in slots:
+        return answer(turn, {**slots, "offset": 0})
+    return ask_again(turn, slots)
+
+
+def request_of(turn: Turn, slots: Mapping[str, Any]) -> dict[str, Any]:
+    """What this message asks for; an answer to "where?" keeps what the question was."""
+    understood = turn.understood
+    return {
+        "service": understood.service or slots.get("service"),
+        "open_now": understood.open_now or (turn.step == "where" and bool(slots.get("open_now"))),
+    }
+
+
+def service_grid(turn: Turn, service: str | None) -> Grid[Place]:
+    """The places offering `service`; any place of digital access when none was named."""
+    places = turn.content.places
+    if service is None:
+        return place_grid(places, "access", lambda p: p.papi or bool(p.services_bot))
+    return place_grid(places, f"service:{service}", lambda p: service in p.services_bot)
+
+
+def answer(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
+    """The page of places `slots` points at."""
+    return page_outcome(turn, service_grid(turn, slots.get("service")), slots)

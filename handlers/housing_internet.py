@@ -1,0 +1,163 @@
+"""Internet at 1 EUR a month in social housing: tenant? where? then active, not yet, or a person.
+
+The dialogue is drawn in housing_internet.mmd. Questions the first message already
+answers ("jsui en hlm a pontan": a tenant, at Pontanezen) are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from bot.content.housing import HousingOffer, Sector
+from bot.content.model import GazetteerEntry
+from bot.messages import Choice, Reply
+from bot.turn import Handoff, Outcome, Turn
+
+NAME = "housing_internet"
+INTENTS = frozenset({"housing_internet"})
+# Saying one lives in social housing answers "are you a tenant?" before it is asked.
+TENANT = re.compile(r"\b(hlm|bmh|locataires?|bailleur social|logement social|habitat social)\b")
+BROAD = frozenset({"quartier", "commune", "code_postal"})  # too wide to name a sector
+
+
+async def handle(turn: Turn) -> Outcome:
+    """Run the step the dialogue is at (the start when none)."""
+    step = STEPS.get(turn.step or "", start)
+    return await step(turn, dict(turn.slots))
+
+
+async def start(turn: Turn, slots: dict[str, Any]) -> Outcome:
+    """First message: note what it already says, then ask what is missing."""
+    slots = {**slots, **place_of(turn)}
+    if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
+        return await tenant_known(turn, slots)
+    reply = Reply(turn.say("housing.ask_tenant"), key="housing.ask_tenant")
+    return Outcome((reply,), step="tenant", slots=slots, expect="yes_no")
+
+
+async def on_tenant(turn: Turn, slots: dict[str, Any]) -> Outcome:
+    """The answer to "are you a social-housing tenant?"."""
+    slots = {**slots, **place_of(turn)}
+    if turn.understood.answer == "no":
+        return not_tenant(turn)
+    if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
+        return await tenant_known(turn, slots)
+    if slots.get("tenant_asked_again"):
+        return Outcome(handoff=handoff(turn, slots))
+    reply = Reply(turn.say("housing.ask_tenant"), key="housing.ask_tenant")
+    slots = {**slots, "tenant_asked_again": True}
+    return Outcome((reply,), step="tenant", slots=slots, expect="yes_no")
+
+
+async def tenant_known(turn: Turn, slots: dict[str, Any]) -> Outcome:
+    """A tenant: answer for their place, or ask where they live."""
+    slots = {**slots, "tenant": "yes"}
+    if "near_id" in slots:
+        return verdict(turn, slots, entry_of(turn, slots["near_id"]))
+    if "near_text" in slots:
+        return unknown_residence(turn, slots)
+    reply = Reply(turn.say("housing.ask_where"), key="housing.ask_where")
+    return Outcome((reply,), step="where", slots=slots, expect="where")
+
+
+async def on_where(turn: Turn, slots: dict[str, Any]) -> Outcome:
+    """The answer to "which neighbourhood or residence?"."""
+    near = turn.understood.near
+    if near is not None and near.entry is not None:
+        return verdict(turn, {**slots, **place_of(turn)}, near.entry)
+    return unknown_residence(turn, {**slots, "near_text": near.text if near else turn.text})
+
+
+def place_of(turn: Turn) -> dict[str, str]:
+    """The place this message names, as slots (its gazetteer id when known)."""
+    near = turn.understood.near
+    if near is None:
+        return {}
+    entry = near.entry
+    if entry is None:
+        return {"near_text": near.text}
+    quartier = entry.id if entry.kind == "quartier" else entry.quartier
+    return {"near_text": near.text, "near_id": entry.id, "quartier": quartier or ""}
+
+
+def entry_of(turn: Turn, entry_id: str) -> GazetteerEntry:
+    """The gazetteer entry saved in the slots."""
+    return next(e for e in turn.content.gazetteer if e.id == entry_id)
+
+
+def verdict(turn: Turn, slots: Mapping[str, Any], entry: GazetteerEntry) -> Outcome:
+    """Active here, not yet here, or which of the neighbourhood's sectors."""
+    offer: HousingOffer = turn.content.housing
+    here = [s for s in offer.sectors if entry.id in s.places]
+    if here:
+        return Outcome(active(turn, offer, here[0]))
+    whole_city = entry.kind in ("commune", "code_postal")
+    inside = offer.sectors if whole_city else offer.sectors_for(entry.id)
+    if entry.kind in BROAD and inside and not slots.get("asked_sector"):
+        names = ", ".join(s.name for s in inside)
+        text = turn.say("housing.which_sector", near=entry.name, sectors=names)
+        slots = {**slots, "asked_sector": True}
+        reply = Reply(text, key="housing.which_sector")
+        return Outcome((reply,), step="where", slots=slots, expect="where")
+    if inside:
+        return unknown_residence(turn, slots)
+    return Outcome(not_active(turn, offer, entry.name))
+
+
+def active(turn: Turn, offer: HousingOffer, sector: Sector) -> tuple[Reply, ...]:
+    """It is active here: price and source date, how to subscribe, whom to ask, the help."""
+    price = f"{offer.price_eur:.2f}"
+    facts = turn.say(
+        "housing.active",
+        sector=sector.name,
+        year=sector.vote_year,
+        price=price.replace(".", ",") if turn.language == "fr" else price,
+        date=offer.price_date.strftime("%d/%m/%Y"),
+    )
+    how = turn.say("housing.subscribe", how=offer.how_to_subscribe, contact=offer.contacts[0])
+    help_text = turn.say("housing.help", help="; ".join(offer.accompaniment[:2]))
+    return (
+        Reply(facts, key="housing.active"),
+        Reply(how, key="housing.subscribe"),
+        Reply(help_text, key="housing.help"),
+    )
+
+
+def not_active(turn: Turn, offer: HousingOffer, place: str) -> tuple[Reply, ...]:
+    """Not voted here (in the list as sourced): how the vote works and whom to ask."""
+    when = offer.verified.strftime("%d/%m/%Y")
+    text = turn.say("housing.not_active", near=place, date=when)
+    return (
+        Reply(text, key="housing.not_active"),
+        Reply(" ".join(offer.elsewhere[:2]), key="housing.vote"),
+    )
+
+
+def not_tenant(turn: Turn) -> Outcome:
+    """Not a social-housing tenant: the offer does not apply; a person can help compare."""
+    choice = Choice(turn.say("menu.talk_to_human"), "talk_to_human")
+    reply = Reply(turn.say("housing.not_tenant"), choices=(choice,), key="housing.not_tenant")
+    return Outcome((reply,))
+
+
+def unknown_residence(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
+    """A residence we cannot place: a person takes over with the answers collected."""
+    text = turn.say("housing.unknown", near=slots.get("near_text") or turn.text)
+    return Outcome((Reply(text, key="housing.unknown"),), handoff=handoff(turn, slots))
+
+
+def handoff(turn: Turn, slots: Mapping[str, Any]) -> Handoff:
+    """A hand-off carrying the answers collected so far."""
+    summary = (
+        f"internet 1 EUR: locataire={slots.get('tenant', '?')}, "
+        f"residence={slots.get('near_text', '?')}; message: {turn.text}"
+    )
+    return Handoff("unknown_residence", quartier=slots.get("quartier") or None, summary=summary)
+
+
+STEPS: Mapping[str, Callable[[Turn, dict[str, Any]], Awaitable[Outcome]]] = {
+    "tenant": on_tenant,
+    "where": on_where,
+}

@@ -1,0 +1,202 @@
+"""The nearest-places answer shared by find_place and find_mediator (not a handler)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+import phonenumbers
+from opening_hours import State
+
+from bot.content.hours import BREST_TZ
+from bot.content.places import Place
+from bot.messages import Choice, Reply, Venue
+from bot.nearest import Grid
+from bot.turn import Handoff, Outcome, Turn
+
+PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
+MAX_DISTANCE_M = 30_000.0
+MAX_TRIES = 2  # places we cannot find before a person takes over
+MORE = "more"
+MORE_WORDS = frozenset({"plus", "suivant", "suivants", "autre", "autres", "more", "next", "+"})
+# Built once per content base and filter: rebuilding the grid on each message would cost
+# what the index saves. Keyed by the identity of the places tuple, which a reload replaces.
+_GRIDS: dict[tuple[int, str], tuple[tuple[Place, ...], Grid[Place]]] = {}
+
+
+def place_grid(places: tuple[Place, ...], key: str, keep: Callable[[Place], bool]) -> Grid[Place]:
+    """The grid of the located places that `keep` accepts, built once per content base."""
+    cached = _GRIDS.get((id(places), key))
+    if cached is not None and cached[0] is places:
+        return cached[1]
+    grid = Grid(
+        (p.latitude, p.longitude, p)
+        for p in places
+        if p.latitude is not None and p.longitude is not None and keep(p)
+    )
+    _GRIDS[(id(places), key)] = (places, grid)
+    return grid
+
+
+def where_from(turn: Turn) -> tuple[float, float, str] | None:
+    """The point the resident gave in this message: a shared location or a known place."""
+    if turn.location is not None:
+        return turn.location.latitude, turn.location.longitude, turn.say("place.your_location")
+    near = turn.understood.near
+    if near is not None and near.entry is not None:
+        return near.entry.latitude, near.entry.longitude, near.entry.name
+    return None
+
+
+def asks_more(turn: Turn) -> bool:
+    """Does this message ask for the next places ("plus", "suivant", the MORE choice)?"""
+    return turn.understood.menu_choice == MORE or turn.text.strip().lower() in MORE_WORDS
+
+
+def ask_where(turn: Turn) -> Reply:
+    """Ask where the resident is; Telegram shows a 'share my location' button."""
+    return Reply(turn.say("ask_where"), ask_location=True, key="ask_where")
+
+
+def ask_again(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
+    """Ask where (again); after MAX_TRIES places we cannot find, hand to a person."""
+    near = turn.understood.near
+    if near is None:
+        return Outcome((ask_where(turn),), step="where", slots=slots, expect="where")
+    tries = slots.get("tries", 0) + 1
+    if tries >= MAX_TRIES:
+        summary = f"{turn.text} (lieu introuvable: {near.text})"
+        return Outcome(handoff=Handoff("no_answer", topic=slots.get("topic"), summary=summary))
+    text = turn.say("place.unknown_near", near=near.text)
+    reply = Reply(text, ask_location=True, key="place.unknown_near")
+    return Outcome((reply,), step="where", slots={**slots, "tries": tries}, expect="where")
+
+
+def page_outcome(turn: Turn, grid: Grid[Place], slots: Mapping[str, Any]) -> Outcome:
+    """One page of nearest places; when none is open now, when the nearest ones open."""
+    found, more = page_of(turn, grid, slots)
+    if found:
+        return Outcome(place_cards(turn, found, more), step="more", slots=slots)
+    if slots.get("offset", 0) > 0:
+        reply = Reply(turn.say("place.no_more"), key="place.no_more")
+        return Outcome((reply,), step="more", slots=slots)
+    if slots.get("open_now"):
+        closed = list(islice(nearby(grid, {**slots, "open_now": False}, local(turn.now)), PAGE))
+        if closed:
+            intro = Reply(turn.say("place.none_open"), key="place.none_open")
+            return Outcome((intro, *place_cards(turn, closed, False)), step="more", slots=slots)
+    reply = Reply(turn.say("place.none", near=slots["near"]), key="place.none")
+    handoff = Handoff("no_answer", topic=slots.get("topic"), summary=turn.text)
+    return Outcome((reply,), handoff=handoff)
+
+
+def nearby(
+    grid: Grid[Place], slots: Mapping[str, Any], now: datetime
+) -> Iterator[tuple[float, Place]]:
+    """Places by distance from the point in `slots`; only those open now if asked."""
+    found = grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M)
+    if slots.get("open_now"):
+        found = ((d, p) for d, p in found if p.hours is not None and p.hours.is_open(now))
+    return found
+
+
+def page_of(
+    turn: Turn, grid: Grid[Place], slots: Mapping[str, Any]
+) -> tuple[list[tuple[float, Place]], bool]:
+    """The places of the current page (from `slots["offset"]`) and whether more follow."""
+    offset = slots.get("offset", 0)
+    found = list(islice(nearby(grid, slots, local(turn.now)), offset, offset + PAGE + 1))
+    return found[:PAGE], len(found) > PAGE
+
+
+def place_cards(turn: Turn, found: list[tuple[float, Place]], more: bool) -> tuple[Reply, ...]:
+    """One short reply per place, nearest first, the first pinned on the map."""
+    replies = []
+    for index, (distance, place) in enumerate(found):
+        text = card_text(turn, distance, place)
+        venue = None
+        if index == 0 and place.latitude is not None and place.longitude is not None:
+            venue = Venue(place.nom, place.adresse, place.latitude, place.longitude)
+        replies.append(Reply(text, venue=venue, key="place.card"))
+    if more and replies:
+        last = replies[-1]
+        text = f"{last.text}\n{turn.say('place.more')}"
+        choice = Choice(turn.say("place.more_choice"), MORE)
+        replies[-1] = Reply(text, choices=(choice,), venue=last.venue, key=last.key)
+    return tuple(replies)
+
+
+def card_text(turn: Turn, distance: float, place: Place) -> str:
+    """Name, address, distance, today's hours (or next opening) and phone of one place."""
+    distance_words = distance_text(distance, turn.language)
+    parts = [
+        turn.say("place.card", name=place.nom, address=place.adresse, distance=distance_words),
+        hours_text(turn, place),
+    ]
+    if place.telephone:
+        parts.append(turn.say("place.phone", phone=phone_text(place.telephone)))
+    return " ".join(parts)
+
+
+def hours_text(turn: Turn, place: Place) -> str:
+    """Today's opening hours, or when the place next opens if it is closed now."""
+    if place.hours is None:
+        return turn.say("place.hours_unknown")
+    now = local(turn.now)
+    if place.hours.is_open(now):
+        return turn.say("place.open_today", hours=today_hours(place, now))
+    opens = place.hours.next_change(now)
+    if opens is None or opens - now > timedelta(days=14):
+        return turn.say("place.closed")
+    return turn.say("place.opens", when=when_text(turn, opens.astimezone(BREST_TZ), now))
+
+
+def today_hours(place: Place, now: datetime) -> str:
+    """The open intervals of the day of `now`, as '9h-12h, 14h-17h'."""
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    spans = [
+        f"{clock(a)}-{clock(b)}"
+        for a, b, state, _ in place.hours.intervals(start, start + timedelta(days=1))
+        if state == State.OPEN
+    ]
+    return ", ".join(spans)
+
+
+def when_text(turn: Turn, moment: datetime, now: datetime) -> str:
+    """'a 14h', 'demain a 9h' or 'jeudi a 9h30'."""
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return turn.say("when.today", time=clock(moment))
+    if days == 1:
+        return turn.say("when.tomorrow", time=clock(moment))
+    day = turn.say("when.weekdays").split(",")[moment.weekday()]
+    return turn.say("when.day", day=day, time=clock(moment))
+
+
+def clock(moment: datetime) -> str:
+    """A time of day as French notices write it: 9h, 14h30."""
+    return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
+
+
+def distance_text(metres: float, language: str) -> str:
+    """A walking-scale distance: '350 m', '1,2 km'."""
+    if metres < 1000:
+        return f"{max(50, round(metres / 50) * 50)} m"
+    km = f"{metres / 1000:.1f}"
+    return f"{km.replace('.', ',') if language == 'fr' else km} km"
+
+
+def phone_text(number: str) -> str:
+    """A phone number as residents dial it in France: 02 98 41 00 66."""
+    try:
+        parsed = phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def local(moment: datetime) -> datetime:
+    """A moment in Brest's time zone (opening hours are local)."""
+    return moment.astimezone(BREST_TZ)
