@@ -118,7 +118,7 @@ class Engine:
             if self.notifier:
                 await self.notifier.ticket_message(repo, ticket, message, self.clock())
             return False
-        handler, step = self._route(understood, conversation, _location(message))
+        handler, step = self._route(understood, conversation, _location(message), message.text)
         turn = Turn(
             text=message.text,
             understood=understood,
@@ -146,7 +146,11 @@ class Engine:
         return dataclasses.replace(understood, menu_choice=choice) if choice else understood
 
     def _route(
-        self, understood: Understood, conversation: Conversation, location: Location | None
+        self,
+        understood: Understood,
+        conversation: Conversation,
+        location: Location | None,
+        text: str = "",
     ) -> tuple[Any, str | None]:
         """Pick the handler (and its pending step) for this message. Safety comes first."""
         if understood.privacy_action:
@@ -156,7 +160,7 @@ class Engine:
         if understood.menu_choice in handlers.INTENTS:
             return handlers.for_intent(understood.menu_choice), None
         owner, _, step = (conversation.step or "").partition(":")
-        if owner and _continues(understood, location, handlers.by_name(owner)):
+        if owner and _continues(understood, location, handlers.by_name(owner), text):
             return handlers.by_name(owner), step
         if location is not None:
             return handlers.for_intent("find_place"), None
@@ -197,10 +201,12 @@ class Engine:
             await repo.queue_reply(contact, reply, now, bypass_opt_out=outcome.privacy == "stop")
 
 
-def _continues(understood: Understood, location: Location | None, owner: Any) -> bool:
+def _continues(understood: Understood, location: Location | None, owner: Any, text: str) -> bool:
     """Does this message answer the pending step rather than start something new?"""
     if understood.answer or understood.menu_choice or understood.near or location:
         return True
+    if hasattr(owner, "follows_up") and owner.follows_up(text):
+        return True  # a follow-up word only this dialogue gives a meaning to ("plus")
     return understood.intent in owner.INTENTS
 
 

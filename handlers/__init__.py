@@ -1,6 +1,8 @@
 """The handlers, in order: the first whose INTENTS holds an intent answers it.
 
-A handler is a module with `NAME`, `INTENTS` and `async def handle(turn) -> Outcome`.
+A handler is a module with `NAME`, `INTENTS` and `async def handle(turn) -> Outcome`;
+optionally `follows_up(text) -> bool` for short replies only its dialogue understands
+("plus" after a list of places), which the engine then routes back to it.
 The fallback, last, hands to a mediator every intent no other handler answers.
 """
 

@@ -16,6 +16,7 @@ from bot.messages import Reply
 from bot.nearest import Grid
 from bot.turn import Handoff, Outcome, Turn
 from handlers.nearby import PAGE, ask_again, asks_more, page_outcome, place_grid, where_from
+from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_mediator"
 INTENTS = frozenset({"find_mediator"})

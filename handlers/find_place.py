@@ -13,6 +13,7 @@ from bot.content.places import Place
 from bot.nearest import Grid
 from bot.turn import Outcome, Turn
 from handlers.nearby import PAGE, ask_again, asks_more, page_outcome, place_grid, where_from
+from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_place"
 INTENTS = frozenset({"find_place"})

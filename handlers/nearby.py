@@ -50,9 +50,14 @@ def where_from(turn: Turn) -> tuple[float, float, str] | None:
     return None
 
 
+def follows_up(text: str) -> bool:
+    """Is this message "plus" / "suivant" / "more", which only a list of places gives a sense?"""
+    return text.strip(" .!?").lower() in MORE_WORDS
+
+
 def asks_more(turn: Turn) -> bool:
-    """Does this message ask for the next places ("plus", "suivant", the MORE choice)?"""
-    return turn.understood.menu_choice == MORE or turn.text.strip().lower() in MORE_WORDS
+    """Does this message ask for the next places (a follow-up word or the MORE choice)?"""
+    return turn.understood.menu_choice == MORE or follows_up(turn.text)
 
 
 def ask_where(turn: Turn) -> Reply:
