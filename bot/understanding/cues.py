@@ -1,4 +1,4 @@
-"""Finding cue phrases (with `prefix*` words) in a message's words through a first-word index."""
+"""Finding cue phrases (with `prefix*` words) in a message's words through a word trie."""
 
 from __future__ import annotations
 
@@ -36,50 +36,68 @@ def compile_phrase(phrase: str, normaliser: Normaliser) -> Pattern:
     return tuple(words)
 
 
-def _word_matches(pattern: str, word: str) -> bool:
-    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+class _Node:
+    """One word of a trie of cue phrases: what ends here and the words that may follow."""
+
+    __slots__ = ("ends", "next", "stars")
+
+    def __init__(self) -> None:
+        self.ends: list[tuple[str, str | None]] = []
+        self.next: dict[str, _Node] = {}
+        self.stars: dict[str, _Node] = {}  # prefix (without "*") -> node
 
 
 class CueIndex:
-    """All cue phrases, indexed by their first word (or its first letters for prefixes)."""
+    """All cue phrases in a word trie: matching costs the depth of a match, not their number."""
 
     def __init__(self, cues: Iterable[tuple[str, str | None, Pattern]]) -> None:
-        self.exact: dict[str, list[tuple[Pattern, str, str | None]]] = defaultdict(list)
-        self.prefix: dict[str, list[tuple[Pattern, str, str | None]]] = defaultdict(list)
-        seen = set()
+        self.root = _Node()
+        self.root_stars: dict[str, list[tuple[str, _Node]]] = defaultdict(list)
+        self._plain: set[str] = set()
+        self._prefixes: set[str] = set()
         for concept, value, pattern in cues:
-            if not pattern or (concept, value, pattern) in seen:
-                continue
-            seen.add((concept, value, pattern))
-            first = pattern[0]
-            if first.endswith("*"):
-                self.prefix[first[:PREFIX_KEY]].append((pattern, concept, value))
+            if pattern:
+                self._add(concept, value, pattern)
+        for prefix, node in self.root.stars.items():
+            self.root_stars[prefix[:PREFIX_KEY]].append((prefix, node))
+
+    def _add(self, concept: str, value: str | None, pattern: Pattern) -> None:
+        node = self.root
+        for word in pattern:
+            if word.endswith("*"):
+                self._prefixes.add(word[:-1])
+                node = node.stars.setdefault(word[:-1], _Node())
             else:
-                self.exact[first].append((pattern, concept, value))
+                self._plain.add(word)
+                node = node.next.setdefault(word, _Node())
+        if (concept, value) not in node.ends:
+            node.ends.append((concept, value))
 
     def words(self) -> set[str]:
         """Every plain word of every cue, for the speller's vocabulary."""
-        entries = [*self.exact.values(), *self.prefix.values()]
-        return {w for group in entries for p, _, _ in group for w in p if not w.endswith("*")}
+        return set(self._plain)
 
     def prefixes(self) -> set[str]:
         """Every `prefix*` word of every cue, without its star."""
-        entries = [*self.exact.values(), *self.prefix.values()]
-        return {w[:-1] for group in entries for p, _, _ in group for w in p if w.endswith("*")}
+        return set(self._prefixes)
+
+    def _children(self, node: _Node, word: str, root: bool) -> list[_Node]:
+        found = [node.next[word]] if word in node.next else []
+        stars = self.root_stars.get(word[:PREFIX_KEY], ()) if root else node.stars.items()
+        found.extend(child for prefix, child in stars if word.startswith(prefix))
+        return found
 
     def find(self, words: Sequence[str]) -> list[Hit]:
         """Every cue occurrence in `words`, in reading order."""
         hits: list[Hit] = []
-        count = len(words)
         for i, word in enumerate(words):
-            candidates = self.exact.get(word, [])
-            prefixed = self.prefix.get(word[:PREFIX_KEY])
-            if prefixed:
-                candidates = candidates + [c for c in prefixed if word.startswith(c[0][0][:-1])]
-            for pattern, concept, value in candidates:
-                end = i + len(pattern)
-                if end <= count and all(
-                    _word_matches(p, w) for p, w in zip(pattern[1:], words[i + 1 : end])
-                ):
-                    hits.append(Hit(concept, value, i, end))
+            frontier = self._children(self.root, word, root=True)
+            end = i + 1
+            while frontier:
+                for node in frontier:
+                    hits.extend(Hit(concept, value, i, end) for concept, value in node.ends)
+                if end >= len(words):
+                    break
+                frontier = [c for n in frontier for c in self._children(n, words[end], False)]
+                end += 1
         return hits
