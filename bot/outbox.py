@@ -1,7 +1,8 @@
-"""The outbox worker: sends due replies with retries and exponential backoff.
+"""The outbox worker: sends due replies with pacing, retries and exponential backoff.
 
 Rows are claimed in a transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several
-gateway processes never send the same row; a crashed worker's claim expires after LEASE.
+gateway processes never send the same row; a crashed worker's claim expires after LEASE,
+and a worker stopped cleanly hands back the rows it had not tried yet.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.channels import DeliveryError, Sender
+from bot.channels import DeliveryError, Pace, Sender
 from bot.crypto import AddressCipher
 from bot.db import Database
+from bot.logs import fields
+from bot.messages import Address
 from bot.repository import ClaimedItem, Repository
 
 log = logging.getLogger("aiguillage.outbox")
 
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10  # 2 s doubling to 17 min: about 34 minutes of platform outage survived
 BASE_DELAY = 2.0  # seconds; doubles at each attempt, capped at MAX_DELAY
 MAX_DELAY = 3600.0
 
@@ -28,6 +32,31 @@ MAX_DELAY = 3600.0
 def backoff(attempts: int) -> float:
     """Seconds to wait before the next attempt after `attempts` failures."""
     return min(BASE_DELAY * 2 ** (attempts - 1), MAX_DELAY)
+
+
+class Pacer:
+    """Spaces the sends of one channel in this process: per address and overall."""
+
+    def __init__(self, pace: Pace, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.pace = pace
+        self.monotonic = monotonic
+        self._next_any = 0.0
+        self._next_for: dict[str, float] = {}
+
+    async def wait(self, address: str) -> None:
+        """Sleep until this address may be sent to; the slot is reserved before sleeping."""
+        now = self.monotonic()
+        at = max(now, self._next_any, self._next_for.get(address, 0.0))
+        self._next_any = at + self.pace.overall
+        self._next_for[address] = at + self.pace.per_address
+        if len(self._next_for) > 10_000:  # forget addresses whose slot has passed
+            self._next_for = {a: t for a, t in self._next_for.items() if t > now}
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    def hold(self, seconds: float) -> None:
+        """Send nothing more on this channel for `seconds` (the platform said to wait)."""
+        self._next_any = max(self._next_any, self.monotonic() + seconds)
 
 
 class OutboxWorker:
@@ -49,30 +78,58 @@ class OutboxWorker:
         self.poll_interval = poll_interval
         self.batch = batch
         self._wake = asyncio.Event()
+        self._pacers: dict[str, Pacer] = {}
 
     def wake(self) -> None:
         """Look for due rows now rather than at the next poll."""
         self._wake.set()
 
     async def run(self) -> None:
+        """Send due rows until cancelled; a database outage is logged and waited out."""
         while True:
-            sent = await self.send_due()
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("outbox.error")
+                sent = 0
             if sent < self.batch:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
     async def send_due(self) -> int:
-        """Claim and send one batch of due rows; returns how many were claimed."""
+        """Claim and send one batch of due rows; returns how many were claimed.
+
+        Rows to one address go in order; different addresses are served concurrently."""
         if not self.senders:
             return 0
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
             claimed = await repo.claim_due(self.clock(), self.batch, LEASE, tuple(self.senders))
             await session.commit()
+        by_address: dict[Address, list[ClaimedItem]] = {}
         for item in claimed:
-            await self._deliver(item)
+            by_address.setdefault(item.address, []).append(item)
+        await asyncio.gather(*(self._deliver_in_order(items) for items in by_address.values()))
         return len(claimed)
+
+    async def _deliver_in_order(self, items: list[ClaimedItem]) -> None:
+        untried = list(items)
+        try:
+            while untried:
+                await self._pace(untried[0].address)
+                item = untried.pop(0)  # from here its fate is unknown until the platform answers
+                await self._deliver(item)
+        except asyncio.CancelledError:
+            if untried:
+                await self._release(untried)
+            raise
+
+    async def _pace(self, address: Address) -> None:
+        pace = getattr(self.senders[address.channel], "pace", None)
+        if pace is not None:
+            pacer = self._pacers.setdefault(address.channel, Pacer(pace))
+            await pacer.wait(address.value)
 
     async def _deliver(self, item: ClaimedItem) -> None:
         sender = self.senders[item.address.channel]
@@ -88,14 +145,24 @@ class OutboxWorker:
                 await session.commit()
 
     async def _failed(self, item: ClaimedItem, error: DeliveryError) -> None:
+        if error.retry_after and item.address.channel in self._pacers:
+            self._pacers[item.address.channel].hold(error.retry_after)
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
             if error.opted_out and item.contact_id is not None:
                 await repo.set_opted_out_by_id(item.contact_id)
             if error.permanent or error.opted_out or item.attempts >= MAX_ATTEMPTS:
                 await repo.mark_failed(item.id, str(error))
-                log.warning("outbox.failed id=%s attempts=%s", item.id, item.attempts)
+                log.warning(
+                    "outbox.failed",
+                    extra=fields(id=item.id, attempts=item.attempts, error=str(error)),
+                )
             else:
                 delay = error.retry_after or backoff(item.attempts)
                 await repo.mark_retry(item.id, str(error), self.clock() + timedelta(seconds=delay))
+            await session.commit()
+
+    async def _release(self, items: list[ClaimedItem]) -> None:
+        async with self.database.session() as session:
+            await Repository(session, self.cipher).release([i.id for i in items], self.clock())
             await session.commit()

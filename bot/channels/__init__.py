@@ -22,9 +22,17 @@ class DeliveryError(Exception):
         return self.reason
 
 
+@dataclass(frozen=True)
+class Pace:
+    """A platform's sending limits: seconds between two messages to one address, and overall."""
+
+    per_address: float
+    overall: float
+
+
 class Sender(Protocol):
     """Delivers one outbox payload to one address and returns the platform's message id."""
 
-    channel: str
+    channel: str  # a sender may also have `pace: Pace`, which the outbox then respects
 
     async def send(self, address: Address, payload: dict) -> str | None: ...
