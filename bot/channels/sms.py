@@ -1,0 +1,170 @@
+"""The SMS channel through Twilio: signed webhooks in, the Messages API out, statuses back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from bot.channels import DeliveryError
+from bot.channels.gsm import render_sms
+from bot.config import Settings
+from bot.logs import fields
+from bot.messages import Address, InboundMessage, reply_from_dict
+from bot.repository import Repository
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+NAME = "sms"
+INBOUND_PATH = "/twilio/sms"
+STATUS_PATH = "/twilio/status"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the person sent STOP)
+RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
+SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
+
+log = logging.getLogger("aiguillage.sms")
+
+
+def disabled_reason(settings: Settings) -> str | None:
+    """Why SMS cannot run with these settings, or None."""
+    required = {
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "TWILIO_FROM_NUMBER": settings.twilio_from_number,
+        "PUBLIC_BASE_URL": settings.public_base_url,  # Twilio signs the public URL it calls
+    }
+    missing = [name for name, value in required.items() if not value]
+    return f"{', '.join(missing)} not set" if missing else None
+
+
+@dataclass
+class TwilioWebhooks:
+    """What the webhook routes need once the gateway runs."""
+
+    runtime: Runtime
+    validator: RequestValidator
+    public_base_url: str
+
+
+WEBHOOKS = web.AppKey("twilio_webhooks", TwilioWebhooks)
+
+
+def mount(app: web.Application) -> None:
+    """Add Twilio's webhook routes."""
+    app.router.add_post(INBOUND_PATH, inbound)
+    app.router.add_post(STATUS_PATH, status)
+
+
+@contextlib.asynccontextmanager
+async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[TwilioSender]:
+    """Open Twilio's client for the outbox and make the webhooks reach the runtime."""
+    settings = runtime.settings
+    app[WEBHOOKS] = TwilioWebhooks(
+        runtime, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
+    )
+    http_client = AsyncTwilioHttpClient()
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+    )
+    if settings.twilio_api_base_url:
+        client.api.base_url = settings.twilio_api_base_url
+    try:
+        yield TwilioSender(client, settings.twilio_from_number or "", settings.public_base_url)
+    finally:
+        await http_client.close()
+
+
+async def signed_form(request: web.Request) -> dict[str, str]:
+    """The webhook's form, once its signature is checked against our public URL; else 403."""
+    webhooks = request.app[WEBHOOKS]
+    form = await request.post()
+    # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see.
+    url = webhooks.public_base_url + request.rel_url.path_qs
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not webhooks.validator.validate(url, form, signature):
+        log.warning("sms.bad_signature", extra=fields(path=request.path))
+        raise web.HTTPForbidden(text="invalid signature\n")
+    return {key: str(value) for key, value in form.items()}
+
+
+async def inbound(request: web.Request) -> web.Response:
+    """A resident's SMS: stored once (by MessageSid), then empty TwiML at once."""
+    form = await signed_form(request)
+    if not form.get("MessageSid") or not form.get("From"):
+        raise web.HTTPBadRequest(text="MessageSid and From are required\n")
+    runtime = request.app[WEBHOOKS].runtime
+    message = InboundMessage(
+        address=Address(NAME, form["From"]),
+        text=form.get("Body", ""),
+        platform_id=form["MessageSid"],
+        received_at=runtime.engine.clock(),
+    )
+    if not await runtime.receive(message):
+        log.info("sms.duplicate", extra=fields(sid=form["MessageSid"]))
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+
+async def status(request: web.Request) -> web.Response:
+    """Twilio's delivery report on a reply: delivered, failed; 21610 means opted out."""
+    form = await signed_form(request)
+    state, sid = form.get("MessageStatus", ""), form.get("MessageSid", "")
+    if state not in ("delivered", "failed", "undelivered") or not sid:
+        return web.Response(status=204)
+    code = form.get("ErrorCode", "")
+    runtime = request.app[WEBHOOKS].runtime
+    async with runtime.database.session() as session:
+        repo = Repository(session, runtime.cipher)
+        outcome = "delivered" if state == "delivered" else "failed"
+        item = await repo.record_delivery(NAME, sid, outcome, f"{state}: twilio error {code}")
+        if item is not None and item.contact_id is not None and code == str(UNSUBSCRIBED):
+            await repo.set_opted_out_by_id(item.contact_id)
+        await session.commit()
+    return web.Response(status=204)
+
+
+class TwilioSender:
+    """Sends replies with Twilio's Messages API, asking for delivery reports."""
+
+    channel = NAME
+
+    def __init__(self, client: Client, from_number: str, public_base_url: str | None) -> None:
+        self.client = client
+        self.from_number = from_number
+        self.status_callback = f"{public_base_url}{STATUS_PATH}" if public_base_url else None
+
+    async def send(self, address: Address, payload: dict) -> str | None:
+        """Send each body of the reply; returns the first message's SID."""
+        bodies = render_sms(reply_from_dict(payload))
+        sids = [await self._create(address.value, body) for body in bodies]
+        return sids[0] if sids else None
+
+    async def _create(self, to: str, body: str) -> str:
+        options = {"status_callback": self.status_callback} if self.status_callback else {}
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                message = await self.client.messages.create_async(
+                    to=to, from_=self.from_number, body=body, **options
+                )
+        except TwilioRestException as error:
+            raise delivery_error(error) from error
+        return str(message.sid)
+
+
+def delivery_error(error: TwilioRestException) -> DeliveryError:
+    """What the outbox should do about a refused message."""
+    reason = f"twilio {error.status} error {error.code}: {error.msg}"
+    if error.code == UNSUBSCRIBED:
+        return DeliveryError(reason, opted_out=True)
+    retryable = error.status >= 500 or error.status in RETRYABLE_STATUSES
+    return DeliveryError(reason, permanent=not retryable)
