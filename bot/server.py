@@ -14,7 +14,7 @@ from types import ModuleType
 
 from aiohttp import web
 
-from bot import __version__
+from bot import __version__, inbox
 from bot.channels import registry
 from bot.config import Settings
 from bot.engine import utcnow
@@ -37,6 +37,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
     channels = enabled_channels(settings)
     for channel in channels:
         channel.mount(app)
+    inbox.mount(app, SETTINGS, RUNTIME)
     app.cleanup_ctx.append(lambda app: _lifetime(app, channels, clock))
     return app
 

@@ -1,0 +1,30 @@
+"""The mediators' web inbox at /inbox: a sub-application with its own middlewares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.inbox import auth
+from bot.inbox.context import INBOX, Inbox
+from bot.inbox.views import routes
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKey) -> None:
+    """Mount the inbox under /inbox of the gateway's application."""
+    inbox = web.Application(middlewares=[auth.security, auth.authenticated])
+    inbox[INBOX] = Inbox(app[settings_key], lambda: app[runtime_key])
+    inbox.router.add_get("/login", auth.login_form)
+    inbox.router.add_post("/login", auth.login)
+    inbox.router.add_post("/logout", auth.logout)
+    inbox.router.add_static("/static/", STATIC)
+    inbox.add_routes(routes)
+    app.add_subapp("/inbox", inbox)
+    app.router.add_get("/inbox", _to_inbox)
+
+
+async def _to_inbox(request: web.Request) -> web.Response:
+    raise web.HTTPPermanentRedirect("/inbox/")
