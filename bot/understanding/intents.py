@@ -45,7 +45,7 @@ def privacy_action(s: Signals) -> str | None:
     """"forget", "stop", "start" or None; a missed STOP is the costliest error."""
     words, short = s.words, len(s.words) <= SHORT
     forget = [h for h in s.hits.get("forget", ()) if _real_forget(h, words, s.has("topic"))]
-    if forget:
+    if forget or short and s.has("forget_short"):
         return "forget"
     if s.has("stop") or s.shouted_stop:
         return "stop"
