@@ -1,4 +1,4 @@
-"""Messages per second of the understanding on one core, with the shipped content scaled x1, x10, x100."""
+"""Messages per second of the understanding on one core, shipped content scaled x1, x10, x100."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def scaled(language: Language, gazetteer: list[GazetteerEntry], factor: int):
 
     def more(table):
         return {
-            key: tuple(p if n == 0 else f"{p} zq{n}x{i}" for n in range(factor) for i, p in enumerate(ps))
+            key: tuple(
+                p if n == 0 else f"{p} zq{n}x{i}" for n in range(factor) for i, p in enumerate(ps)
+            )
             for key, ps in table.items()
         }
 
@@ -38,7 +40,12 @@ def scaled(language: Language, gazetteer: list[GazetteerEntry], factor: int):
         examples=more(language.examples),
     )
     places = list(gazetteer) + [
-        replace(e, id=f"{e.id}-{n}", name=f"{e.name} Kervraz{n}", aliases=tuple(f"{a} vraz{n}" for a in e.aliases))
+        replace(
+            e,
+            id=f"{e.id}-{n}",
+            name=f"{e.name} Kervraz{n}",
+            aliases=tuple(f"{a} vraz{n}" for a in e.aliases),
+        )
         for n in range(1, factor)
         for e in gazetteer
     ]
@@ -68,13 +75,14 @@ def main() -> None:
     print(f"{'scale':>5} {'phrasings':>10} {'places':>7} {'build s':>8} {'messages/s':>11}")
     for factor in (1, 10, 100):
         language, gazetteer = scaled(content.language, list(content.gazetteer), factor)
-        phrasings = sum(len(v) for t in (language.cues, language.topics, language.services,
-                                          language.weak_services, language.examples) for v in t.values())  # fmt: skip
+        tables = (language.cues, language.topics, language.services, language.examples)
+        phrasings = sum(len(v) for table in tables for v in table.values())
         start = time.perf_counter()
         understander = Understander(gazetteer, language)
         build = time.perf_counter() - start
         speed = rate(understander, messages)
-        print(f"{'x' + str(factor):>5} {phrasings:>10} {len(gazetteer):>7} {build:>8.2f} {speed:>11,.0f}")
+        scale = f"x{factor}"
+        print(f"{scale:>5} {phrasings:>10} {len(gazetteer):>7} {build:>8.2f} {speed:>11,.0f}")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,11 @@ def _mapping(node: Node | None, path: str, problems: list[Problem]) -> dict[str,
 
 
 def _phrase_table(
-    node: Node, path: str, known: tuple[str, ...] | frozenset[str], what: str, problems: list[Problem]
+    node: Node,
+    path: str,
+    known: tuple[str, ...] | frozenset[str],
+    what: str,
+    problems: list[Problem],
 ) -> dict[str, tuple[str, ...]]:
     """A `name: [phrases]` mapping whose names must be in `known`."""
     table: dict[str, tuple[str, ...]] = {}

@@ -1,4 +1,4 @@
-"""`aiguillage understand` and `aiguillage eval FILE.jsonl`: the understanding on the command line."""
+"""`aiguillage understand` and `aiguillage eval FILE.jsonl`: the understanding from a shell."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ MENU_FILLERS = frozenset(
 ANSWER_WORDS = 4  # "oui merci c'est ça" still answers; a longer message may be a new request
 
 
-def menu_choice(words: Sequence[str], numbers: Mapping[str, int], options: Sequence[str]) -> str | None:
+def menu_choice(
+    words: Sequence[str], numbers: Mapping[str, int], options: Sequence[str]
+) -> str | None:
     """The option picked by "2", "deux", "le 2", "choix 2"…, or None."""
     left = [w for w in words if w not in MENU_FILLERS]
     if len(left) != 1 or left[0] not in numbers:
@@ -23,7 +25,7 @@ def menu_choice(words: Sequence[str], numbers: Mapping[str, int], options: Seque
 
 
 def yes_no(words: Sequence[str], hits: Mapping[str, list[Hit]]) -> str | None:
-    """"yes" or "no" when the message starts with or just is an answer, else None."""
+    """ "yes" or "no" when the message starts with or just is an answer, else None."""
     found = [(h.start, kind) for kind in ("yes", "no") for h in hits.get(kind, ())]
     if not found:
         return None

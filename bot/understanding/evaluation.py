@@ -10,8 +10,25 @@ from dataclasses import dataclass, field
 
 from bot.content.language import INTENTS
 
-LEADING = frozenset("a au aux vers pres de du des la le les l dans quartier".split())
-GENERIC = frozenset("rue place avenue gare mairie saint st sainte ste".split())
+LEADING = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "vers",
+        "pres",
+        "de",
+        "du",
+        "des",
+        "la",
+        "le",
+        "les",
+        "l",
+        "dans",
+        "quartier",
+    ]
+)
+GENERIC = frozenset(["rue", "place", "avenue", "gare", "mairie", "saint", "st", "sainte", "ste"])
 SLOTS = ("topic", "service", "open_now", "near")
 SLOT_INTENTS = {
     "topic": {"find_mediator"},
@@ -105,7 +122,9 @@ def score(pairs: Iterable[tuple[Mapping, Mapping]]) -> Scores:
                     else:
                         wrong.append(slot)
         if wrong:
-            scores.errors.append({"id": gold.get("id"), "wrong": wrong, "gold": gold, "got": predicted})
+            scores.errors.append(
+                {"id": gold.get("id"), "wrong": wrong, "gold": gold, "got": predicted}
+            )
         else:
             scores.fully_correct += 1
     return scores

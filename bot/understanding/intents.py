@@ -42,7 +42,7 @@ class Decision:
 
 
 def privacy_action(s: Signals) -> str | None:
-    """"forget", "stop", "start" or None; a missed STOP is the costliest error."""
+    """ "forget", "stop", "start" or None; a missed STOP is the costliest error."""
     words, short = s.words, len(s.words) <= SHORT
     forget = [h for h in s.hits.get("forget", ()) if _real_forget(h, words, s.has("topic"))]
     if forget or short and s.has("forget_short"):
@@ -112,9 +112,9 @@ def _with_topic(s: Signals) -> Decision:
     if s.has("learn"):
         return Decision("find_place", 0.8)
     services = s.values("service")
-    if services and not _procedural_help(s):
-        if services[0] in EQUIPMENT or s.has("where", "place", "open_now"):
-            return Decision("find_place", 0.8)
+    wants_place = services and (services[0] in EQUIPMENT or s.has("where", "place", "open_now"))
+    if wants_place and not _procedural_help(s):
+        return Decision("find_place", 0.8)
     return Decision("find_mediator", 0.9 if s.has("help", "want", "human") else 0.75)
 
 

@@ -13,7 +13,7 @@ from bot.understanding import context
 from bot.understanding.cues import CueIndex, Hit, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
-from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
+from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
 from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
@@ -39,7 +39,9 @@ class Understander:
         ]
         self.cues = CueIndex(cues)
         intent_cues = CueIndex(c for c in cues if c[0] not in PLACE_CONCEPTS)
-        place_words = {c: {w for p in language.cues.get(c, ()) for w in compile_(p)} for c in PLACE_CONCEPTS}
+        place_words = {
+            c: {w for p in language.cues.get(c, ()) for w in compile_(p)} for c in PLACE_CONCEPTS
+        }
         common = frozenset(self.normaliser.words(" ".join(language.common_words)))
         self.places = PlaceFinder(
             gazetteer,
@@ -73,7 +75,10 @@ class Understander:
         tokens = self.normaliser.tokens(text)
         correct = self.speller.correct
         words = [correct(t.word) for t in tokens]
-        tokens = [t if t.word == w else Token(w, t.start, t.end) for t, w in zip(tokens, words)]
+        tokens = [
+            t if t.word == w else Token(w, t.start, t.end)
+            for t, w in zip(tokens, words, strict=True)
+        ]
         hits: dict[str, list[Hit]] = defaultdict(list)
         for hit in self.cues.find(words):
             if words[hit.start] == "cours" and hit.start and words[hit.start - 1] in NOT_A_LEARN:
