@@ -88,7 +88,9 @@ def page_outcome(turn: Turn, grid: Grid[Place], slots: Mapping[str, Any]) -> Out
         reply = Reply(turn.say("place.no_more"), key="place.no_more")
         return Outcome((reply,), step="more", slots=slots)
     if slots.get("open_now"):
-        closed = list(islice(nearby(grid, {**slots, "open_now": False}, local(turn.now)), PAGE))
+        known = (pair for pair in nearby(grid, {**slots, "open_now": False}, local(turn.now))
+                 if pair[1].hours is not None)  # fmt: skip
+        closed = list(islice(known, PAGE))
         if closed:
             intro = Reply(turn.say("place.none_open"), key="place.none_open")
             return Outcome((intro, *place_cards(turn, closed, False)), step="more", slots=slots)
