@@ -19,6 +19,10 @@ def understand(text: str, pending: Pending | None = None):
         ("where can I print my CV", "find_place"),
         ("cours d'informatique pour apprendre a envoyer des mails", "find_place"),
         ("imprimer mon attestation CAF", "find_place"),
+        ("j'ai besoin d'un ordinateur pour ma demande de logement", "find_place"),
+        ("j'ai pas d'ordi pour faire ma demande d'APL", "find_mediator"),
+        ("je vis en logement social, internet pour pas cher ?", "housing_internet"),
+        ("jai pas internet a la maison, ou aller pour envoyer un mail", "find_place"),
         ("jsui en hlm a pontan jai droit au net a 1€ ?", "housing_internet"),
         ("locataire HLM, comment avoir internet pas cher chez moi", "housing_internet"),
         ("g un pb avec la caf", "find_mediator"),
@@ -140,7 +144,10 @@ def test_stop_inside_other_sentences_does_not_misfire(text):
     assert understand(text).intent != "privacy"
 
 
-@pytest.mark.parametrize("text", ["START", "start", "reprendre", "unstop"])
+@pytest.mark.parametrize(
+    "text",
+    ["START", "start", "reprendre", "unstop", "je souhaite recevoir de nouveau vos messages"],
+)
 def test_start(text):
     assert understand(text).privacy_action == "start"
 

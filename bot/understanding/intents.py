@@ -10,6 +10,7 @@ from bot.understanding.cues import Hit
 SHORT = 4  # a bare "stop" / "start" counts only in a message about that long
 EQUIPMENT = frozenset({"print", "scan"})
 NUMBER_QUALIFIERS = frozenset({"fiscal", "allocataire", "secu", "securite", "unique", "client"})
+LACKING = frozenset({"pas", "ni", "sans", "plus", "jamais", "no", "don"})
 YOUR = frozenset({"votre", "vos", "ton", "ta", "tes"})
 
 
@@ -52,7 +53,8 @@ def privacy_action(s: Signals) -> str | None:
     for hit in s.hits.get("stop_short", ()):
         if short or hit.start == 0 and len(words) <= SHORT + 2:
             return "stop"
-    if short and s.has("start"):
+    starts = s.hits.get("start", ())
+    if any(h.end - h.start > 1 for h in starts) or short and starts:
         return "start"
     return None
 
@@ -65,6 +67,12 @@ def _real_forget(hit: Hit, words: Sequence[str], has_topic: bool) -> bool:
         return False
     said = set(words[hit.start : hit.end])
     return not has_topic or bool(said & {"donnees", "rgpd", "gdpr", "oubli", "data"})
+
+
+def _lacking(words: Sequence[str], hit: Hit) -> bool:
+    """ "pas d'ordinateur", "ni internet", "sans ordi": a reason to need help, not a request."""
+    before = words[max(0, hit.start - 3) : hit.start]
+    return any(w in LACKING for w in before)
 
 
 def _procedural_help(s: Signals) -> bool:
@@ -95,24 +103,36 @@ def _housing(s: Signals) -> float:
     only_paper = set(s.values("service")) <= EQUIPMENT and s.has("service")
     if s.has("offer") and not (only_paper and not s.has("internet")):
         return 0.95
-    if s.has("isp") and s.has("broken") or s.has("topic"):
+    if s.has("isp") and s.has("broken") or _named_procedure(s):
         return 0.0
     seeking_place = s.has("place") or s.has("service") and s.has("where", "generic_place")
     if seeking_place or s.has("out_of_scope", "commerce"):
         return 0.0
     if s.has("social_housing") and s.has("internet", "home"):
         return 0.85 if s.has("internet") else 0.6
-    if s.has("internet") and s.has("cheap", "home"):
-        return 0.7 if s.has("cheap") else 0.6
+    if s.has("internet") and s.has("cheap"):
+        return 0.7
+    if s.has("internet") and s.has("home") and not s.has("where"):
+        return 0.6
     return 0.0
+
+
+def _named_procedure(s: Signals) -> bool:
+    """A topic other than the words "logement social" that also say where one lives."""
+    housing = [(h.start, h.end) for h in s.hits.get("social_housing", ())]
+    return any(
+        not any(a <= h.start and h.end <= b for a, b in housing) for h in s.hits.get("topic", ())
+    )
 
 
 def _with_topic(s: Signals) -> Decision:
     """Rules 1 and 2: equipment or learning is find_place, help with the procedure is not."""
     if s.has("learn"):
         return Decision("find_place", 0.8)
-    services = s.values("service")
-    wants_place = services and (services[0] in EQUIPMENT or s.has("where", "place", "open_now"))
+    services = [h.value for h in s.hits.get("service", ()) if not _lacking(s.words, h)]
+    wants_place = services and (
+        services[0] in EQUIPMENT or s.has("where", "place", "open_now", "want")
+    )
     if wants_place and not _procedural_help(s):
         return Decision("find_place", 0.8)
     return Decision("find_mediator", 0.9 if s.has("help", "want", "human") else 0.75)
