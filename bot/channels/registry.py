@@ -9,4 +9,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-CHANNELS: tuple[ModuleType, ...] = ()
+from bot.channels import sms, telegram
+
+CHANNELS: tuple[ModuleType, ...] = (sms, telegram)

@@ -1,0 +1,284 @@
+"""The Telegram channel: python-telegram-bot as the transport only, webhook or polling.
+
+Webhook mode (PUBLIC_BASE_URL is https): the gateway registers its own URL with a secret
+token and stores each update before answering Telegram's POST. Polling mode (local use):
+a loop on getUpdates that confirms an update (next offset) only once it is stored.
+Updates are not pushed to PTB's update_queue: that would acknowledge before storing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import logging
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.channels import DeliveryError, Pace
+from bot.channels.plain import render_plain
+from bot.config import Settings
+from bot.logs import fields
+from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+NAME = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates call open
+POLL_PAUSE = 5.0  # seconds before polling again after an error
+# /start is what Telegram sends when a person opens the bot: a greeting, not the
+# SMS keyword START that resumes messages after a STOP.
+START_CHOICE = "greeting"
+LOCATION_BUTTON = "📍 Envoyer ma position"
+
+log = logging.getLogger("aiguillage.telegram")
+
+
+def disabled_reason(settings: Settings) -> str | None:
+    """Why Telegram cannot run with these settings, or None."""
+    if not settings.telegram_bot_token:
+        return "TELEGRAM_BOT_TOKEN not set"
+    if webhook_mode(settings) and not settings.telegram_webhook_secret:
+        return "TELEGRAM_WEBHOOK_SECRET not set (the webhook needs it: PUBLIC_BASE_URL is https)"
+    return None
+
+
+def webhook_mode(settings: Settings) -> bool:
+    """Telegram only calls https webhooks; anything else polls."""
+    return (settings.public_base_url or "").startswith("https://")
+
+
+def mount(app: web.Application) -> None:
+    """Add the webhook route (it refuses everything in polling mode: there is no secret)."""
+    app.router.add_post(WEBHOOK_PATH, webhook)
+
+
+@dataclass
+class TelegramUpdates:
+    """Turns updates into stored inbound messages, from the webhook or the polling loop."""
+
+    runtime: Runtime
+    bot: Bot
+    secret: str | None
+
+    async def accept(self, update: Update) -> None:
+        """Store the update's message (once per update_id); answer a pressed button."""
+        inbound = inbound_from_update(update, self.runtime.engine.clock())
+        if inbound is None:
+            log.info("telegram.ignored", extra=fields(update_id=update.update_id))
+        elif not await self.runtime.receive(inbound):
+            log.info("telegram.duplicate", extra=fields(update_id=update.update_id))
+        if update.callback_query:  # stops the button's spinner; harmless if already answered
+            try:
+                await update.callback_query.answer()
+            except TelegramError as error:
+                log.info("telegram.answer_failed", extra=fields(error=str(error)))
+
+    async def poll(self) -> None:
+        """Fetch updates until cancelled; the offset moves past an update once it is stored."""
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                )
+                for update in updates:
+                    await self.accept(update)
+                    offset = update.update_id + 1
+            except RetryAfter as error:
+                await asyncio.sleep(retry_seconds(error))
+            except Exception:  # Telegram or the database unreachable: try again shortly
+                log.exception("telegram.poll_failed")
+                await asyncio.sleep(POLL_PAUSE)
+
+
+UPDATES = web.AppKey("telegram_updates", TelegramUpdates)
+
+
+@contextlib.asynccontextmanager
+async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[TelegramSender]:
+    """Start the bot (getMe), then register the webhook or start polling."""
+    settings = runtime.settings
+    builder = Application.builder().token(settings.telegram_bot_token or "").updater(None)
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+    application = builder.build()
+    async with application:
+        bot = application.bot
+        secret = settings.telegram_webhook_secret if webhook_mode(settings) else None
+        updates = TelegramUpdates(runtime, bot, secret)
+        app[UPDATES] = updates
+        if webhook_mode(settings):
+            await bot.set_webhook(
+                f"{settings.public_base_url}{WEBHOOK_PATH}",
+                secret_token=settings.telegram_webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("telegram.webhook", extra=fields(bot=bot.username))
+            yield TelegramSender(bot)
+            return
+        await bot.delete_webhook()  # getUpdates is refused while a webhook is set
+        log.info("telegram.polling", extra=fields(bot=bot.username))
+        poller = asyncio.create_task(updates.poll())
+        try:
+            yield TelegramSender(bot)
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """An update pushed by Telegram: checked, stored, then 200 (Telegram retries otherwise)."""
+    updates = request.app.get(UPDATES)
+    given = request.headers.get(SECRET_HEADER, "")
+    if (
+        updates is None
+        or not updates.secret
+        or not hmac.compare_digest(given.encode(), updates.secret.encode())
+    ):
+        log.warning("telegram.bad_secret")
+        raise web.HTTPForbidden(text="wrong secret token\n")
+    try:
+        update = Update.de_json(await request.json(), updates.bot)
+    except (ValueError, KeyError, TypeError):
+        raise web.HTTPBadRequest(text="not a Telegram update\n") from None
+    await updates.accept(update)
+    return web.Response()
+
+
+def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: ANN001
+    """The resident's message in an update; None for what we ignore (edits, groups, stickers)."""
+    if update.callback_query:
+        query = update.callback_query
+        message = query.message
+        if message is not None and message.chat.type != ChatType.PRIVATE:
+            return None  # buttons in the mediators' group are not a resident's
+        chat_id = message.chat.id if message else query.from_user.id
+        address = Address(NAME, str(chat_id))
+        language = _language(query.from_user.language_code)
+        label = _button_label(update) or query.data or ""
+        return InboundMessage(
+            address, label, str(update.update_id), now, choice=query.data, language=language
+        )
+    message = update.message  # edited messages, channel posts and the rest are not answered
+    if message is None or message.chat.type != ChatType.PRIVATE:
+        return None
+    address = Address(NAME, str(message.chat.id))
+    language = _language(message.from_user.language_code if message.from_user else None)
+    platform_id = str(update.update_id)
+    if message.location:
+        where = Location(message.location.latitude, message.location.longitude)
+        return InboundMessage(address, "", platform_id, now, location=where, language=language)
+    text = message.text or message.caption
+    if text is None:
+        return None
+    if text.split(maxsplit=1)[0] == "/start":
+        return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
+    return InboundMessage(address, text, platform_id, now, language=language)
+
+
+def _button_label(update: Update) -> str | None:
+    """The text of the pressed button, so transcripts read as the resident saw them."""
+    query = update.callback_query
+    markup = getattr(query.message, "reply_markup", None)
+    buttons = (b for row in getattr(markup, "inline_keyboard", ()) for b in row)
+    return next((b.text for b in buttons if b.callback_data == query.data), None)
+
+
+def _language(code: str | None) -> str | None:
+    return code.split("-")[0].lower() if code else None
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked us to wait."""
+    with warnings.catch_warnings():  # PTB 22 warns while retry_after moves from int to timedelta
+        warnings.simplefilter("ignore")
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends replies: HTML-escaped text, buttons for choices, a pin for a venue."""
+
+    channel = NAME
+    pace = Pace(per_address=1.0, overall=1 / 30)  # Telegram's limits for bots
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, address: Address, payload: dict) -> str | None:
+        """Send the reply's message (and its venue); returns the message id."""
+        reply = reply_from_dict(payload)
+        chat_id = int(address.value)
+        text, markup = message_parts(reply)
+        try:
+            message = await self.bot.send_message(
+                chat_id,
+                html.escape(text, quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        except TelegramError as error:
+            raise delivery_error(error) from error
+        if reply.venue:
+            await self._send_venue(chat_id, reply)
+        return str(message.message_id)
+
+    async def _send_venue(self, chat_id: int, reply: Reply) -> None:
+        # The text already went out and names the place: a lost pin is not worth a resend.
+        venue = reply.venue
+        try:
+            await self.bot.send_venue(
+                chat_id, venue.latitude, venue.longitude, venue.name, venue.address
+            )
+        except TelegramError as error:
+            log.warning("telegram.venue_failed", extra=fields(error=str(error)))
+
+
+def message_parts(
+    reply: Reply,
+) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup | None]:
+    """The text and keyboard of a reply. A message has one keyboard: when it asks for the
+    location, that button wins and the choices are numbered in the text, as in an SMS."""
+    if reply.ask_location:
+        button = KeyboardButton(LOCATION_BUTTON, request_location=True)
+        keyboard = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+        return render_plain(reply), keyboard
+    if reply.choices:
+        rows = [[InlineKeyboardButton(c.label, callback_data=c.value)] for c in reply.choices]
+        return reply.text, InlineKeyboardMarkup(rows)
+    return reply.text, None
+
+
+def delivery_error(error: TelegramError) -> DeliveryError:
+    """What the outbox should do about a refused message."""
+    reason = f"telegram {type(error).__name__}: {error.message}"
+    if isinstance(error, RetryAfter):
+        return DeliveryError(reason, retry_after=retry_seconds(error))
+    if isinstance(error, Forbidden):  # blocked by the user, or the account was deleted
+        return DeliveryError(reason, opted_out=True)
+    if isinstance(error, BadRequest | ChatMigrated):  # chat not found, message refused
+        return DeliveryError(reason, permanent=True)
+    return DeliveryError(reason)  # network errors, Telegram's 5xx: try again later
