@@ -19,6 +19,7 @@ from bot.channels import registry
 from bot.config import Settings
 from bot.engine import utcnow
 from bot.logs import fields
+from bot.mediation.group import mediators_group
 from bot.runtime import Runtime, start_runtime
 
 log = logging.getLogger("aiguillage.server")
@@ -59,7 +60,8 @@ async def _lifetime(
     app: web.Application, channels: list[ModuleType], clock: Callable[[], datetime]
 ) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    runtime = await start_runtime(settings, senders={}, clock=clock)
+    notifier = mediators_group(settings)
+    runtime = await start_runtime(settings, senders={}, clock=clock, notifier=notifier)
     app[RUNTIME] = runtime
     async with AsyncExitStack() as stack:
         for channel in channels:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 from aiohttp import web
@@ -9,8 +11,10 @@ from aiohttp import web
 from bot.inbox import auth
 from bot.inbox.context import INBOX, Inbox
 from bot.inbox.views import routes
+from bot.mediation.group import follow_up
 
 STATIC = Path(__file__).parent / "static"
+FOLLOW_UP = web.AppKey("follow_up", asyncio.Task)
 
 
 def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKey) -> None:
@@ -22,9 +26,22 @@ def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKe
     inbox.router.add_post("/logout", auth.logout)
     inbox.router.add_static("/static/", STATIC)
     inbox.add_routes(routes)
+    inbox.on_startup.append(_start_follow_up)
+    inbox.on_shutdown.append(_stop_follow_up)
     app.add_subapp("/inbox", inbox)
     app.router.add_get("/inbox", _to_inbox)
 
 
 async def _to_inbox(request: web.Request) -> web.Response:
     raise web.HTTPPermanentRedirect("/inbox/")
+
+
+async def _start_follow_up(inbox: web.Application) -> None:
+    # Sub-applications start after the gateway's runtime, and shut down before it stops.
+    inbox[FOLLOW_UP] = asyncio.get_running_loop().create_task(follow_up(inbox[INBOX].runtime()))
+
+
+async def _stop_follow_up(inbox: web.Application) -> None:
+    inbox[FOLLOW_UP].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await inbox[FOLLOW_UP]

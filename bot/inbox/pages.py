@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from html import escape
 
-from bot.content.hours import BREST_TZ
+from bot.mediation.display import STATUSES, local_time
 from bot.mediation.tickets import TicketCard
 
 VIEWS = {"open": "Ouverts", "mine": "Les miens", "all": "Tous"}
-STATUSES = {"open": "ouvert", "taken": "pris en charge", "closed": "clos"}
-
-
-def local_time(moment: datetime) -> str:
-    """`25/11 10:00` in Brest time."""
-    return f"{moment.astimezone(BREST_TZ):%d/%m %H:%M}"
 
 
 def layout(title: str, body: str, who: str | None = None, csrf: str = "", active: str = "") -> str:

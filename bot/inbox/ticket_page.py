@@ -4,35 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.inbox.pages import STATUSES, csrf_field, layout, local_time
-from bot.mediation.tickets import ANSWER_KEY, TicketCard
+from bot.inbox.pages import csrf_field, layout
+from bot.mediation.display import REASONS, STATUSES, local_time, message_json
+from bot.mediation.tickets import TicketCard
 from bot.models import Message
-
-REASONS = {
-    "asked_for_human": "a demandé une personne",
-    "not_understood": "pas compris deux fois",
-    "no_answer": "pas de réponse du bot",
-    "emergency": "urgence",
-    "unknown_residence": "résidence inconnue",
-}
-
-
-def message_json(message: Message) -> dict:
-    """A transcript line as the page and its polling script show it."""
-    payload = message.payload or {}
-    if message.direction == "in":
-        who, kind = "Habitant", "in"
-    elif payload.get("key") == ANSWER_KEY:
-        who, kind = f"Médiation ({payload.get('mediator', '')})", "answer"
-    else:
-        who, kind = "Bot", "bot"
-    return {
-        "id": message.id,
-        "who": who,
-        "kind": kind,
-        "at": local_time(message.created_at),
-        "text": payload.get("answer", message.text) if kind == "answer" else message.text,
-    }
 
 
 def transcript_item(line: dict) -> str:

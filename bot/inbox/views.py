@@ -6,8 +6,9 @@ from aiohttp import web
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
 from bot.inbox.pages import VIEWS, coverage_page, list_page, stats_page
-from bot.inbox.ticket_page import message_json, ticket_page
+from bot.inbox.ticket_page import ticket_page
 from bot.mediation import tickets
+from bot.mediation.display import message_json
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
 from bot.models import Ticket

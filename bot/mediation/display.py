@@ -1,0 +1,41 @@
+"""How tickets and transcripts read for mediators, in the inbox and in the Telegram group."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.content.hours import BREST_TZ
+from bot.mediation.tickets import ANSWER_KEY
+from bot.models import Message
+
+STATUSES = {"open": "ouvert", "taken": "pris en charge", "closed": "clos"}
+REASONS = {
+    "asked_for_human": "a demandé une personne",
+    "not_understood": "pas compris deux fois",
+    "no_answer": "pas de réponse du bot",
+    "emergency": "urgence",
+    "unknown_residence": "résidence inconnue",
+}
+
+
+def local_time(moment: datetime) -> str:
+    """`25/11 10:00` in Brest time."""
+    return f"{moment.astimezone(BREST_TZ):%d/%m %H:%M}"
+
+
+def message_json(message: Message) -> dict:
+    """A transcript line as the page and its polling script show it."""
+    payload = message.payload or {}
+    if message.direction == "in":
+        who, kind = "Habitant", "in"
+    elif payload.get("key") == ANSWER_KEY:
+        who, kind = f"Médiation ({payload.get('mediator', '')})", "answer"
+    else:
+        who, kind = "Bot", "bot"
+    return {
+        "id": message.id,
+        "who": who,
+        "kind": kind,
+        "at": local_time(message.created_at),
+        "text": payload.get("answer", message.text) if kind == "answer" else message.text,
+    }

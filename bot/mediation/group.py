@@ -1,0 +1,228 @@
+"""The mediators' Telegram group: ticket posts, replies relayed to residents, commands.
+
+Posts leave through the outbox (so they survive restarts and retries); a reply to a post
+finds its ticket through the `group_posts` table. The Telegram channel hands us only the
+messages of the group whose id is MEDIATORS_CHAT_ID; we check it again here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.mediation import tickets
+from bot.mediation.display import REASONS, STATUSES, local_time, message_json
+from bot.mediation.store import MediationRepository
+from bot.messages import Address, Reply, reply_to_dict
+from bot.models import Message, Ticket
+from bot.repository import Repository
+
+CHANNEL = "telegram"
+MAX_POST = 3500  # Telegram refuses messages over 4,096 characters
+HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
+
+
+@dataclass(frozen=True)
+class GroupMessage:
+    """A message written in the mediators' group, as the Telegram channel saw it."""
+
+    chat_id: int
+    message_id: str
+    text: str
+    sender: str  # display name of the mediator
+    username: str | None = None
+    reply_to: str | None = None  # id of the group message it replies to
+    from_bot: bool = False
+
+
+class MediatorsGroup:
+    """The engine's notifier: posts new tickets and residents' messages to the group."""
+
+    def __init__(self, chat_id: int, reminder_delay: timedelta) -> None:
+        self.chat_id = chat_id
+        self.reminder_delay = reminder_delay
+
+    async def post(
+        self,
+        repo: Repository,
+        text: str,
+        now: datetime,
+        ticket: Ticket | None = None,
+        kind: str = "",
+    ) -> None:
+        """Queue a post to the group; remember it when it is about a ticket."""
+        address = Address(CHANNEL, str(self.chat_id))
+        item = await repo.queue_to_address(address, reply_to_dict(Reply(text[:MAX_POST])), now)
+        if ticket is not None:
+            await _mediation(repo).add_group_post(ticket, kind, now, outbox=item)
+
+    async def ticket_opened(self, repo: Repository, ticket: Ticket, now: datetime) -> None:
+        """Post the new ticket: who it is for, the summary and the transcript."""
+        repo = _mediation(repo)
+        mediators = await repo.mediators()
+        card = await tickets.card(repo, ticket, now, self.reminder_delay, mediators)
+        handles = {m.name: m.telegram_username for m in mediators if m.telegram_username}
+        lines = [message_json(m) for m in await repo.ticket_transcript(ticket, limit=15)]
+        transcript = "\n".join(f"{line['who']} {line['at'][-5:]}: {line['text']}" for line in lines)
+        text = f"Nouveau ticket {describe(card, handles)}\n— Conversation\n{transcript}\n\n{HELP}"
+        await self.post(repo, text, now, ticket, "ticket")
+
+    async def ticket_message(
+        self, repo: Repository, ticket: Ticket, message: Message, now: datetime
+    ) -> None:
+        """Post a resident's new message on an open ticket."""
+        await self.post(repo, f"#{ticket.id} Habitant: {message.text}", now, ticket, "message")
+
+    async def remind(self, repo: MediationRepository, now: datetime) -> int:
+        """Announce again the tickets waiting longer than the delay; returns how many."""
+        waiting = await repo.waiting_unannounced(now - self.reminder_delay)
+        mediators = await repo.mediators()
+        for ticket in waiting:
+            card = await tickets.card(repo, ticket, now, self.reminder_delay, mediators)
+            minutes = int((now - card.created_at).total_seconds() // 60)
+            text = f"⚑ Toujours sans réponse depuis {minutes} min: ticket {describe(card)}\n{HELP}"
+            await self.post(repo, text, now, ticket, "reminder")
+        return len(waiting)
+
+
+def is_from_group(update: Any, chat_id: int | None) -> bool:
+    """Whether a python-telegram-bot Update is a message of the mediators' group."""
+    return chat_id is not None and update.message is not None and update.message.chat.id == chat_id
+
+
+def from_update(update: Any) -> GroupMessage:
+    """The group message of a python-telegram-bot Update (see `is_from_group`)."""
+    message = update.message
+    sender, replied = message.from_user, message.reply_to_message
+    return GroupMessage(
+        chat_id=message.chat.id,
+        message_id=str(message.message_id),
+        text=message.text or "",
+        sender=sender.full_name if sender else "?",
+        username=sender.username if sender else None,
+        reply_to=str(replied.message_id) if replied else None,
+        from_bot=bool(sender and sender.is_bot),
+    )
+
+
+def mediators_group(settings: Any) -> MediatorsGroup | None:
+    """The group notifier when MEDIATORS_CHAT_ID is set."""
+    if settings.mediators_chat_id is None:
+        return None
+    return MediatorsGroup(
+        settings.mediators_chat_id, timedelta(minutes=settings.ticket_reminder_minutes)
+    )
+
+
+async def follow_up(runtime: Any, interval: float = 60.0) -> None:
+    """Every `interval` seconds, announce again the tickets waiting too long."""
+    while True:
+        group = runtime.engine.notifier
+        if isinstance(group, MediatorsGroup):
+            async with runtime.database.session() as session:
+                repo = MediationRepository(session, runtime.cipher)
+                if await group.remind(repo, runtime.engine.clock()):
+                    await session.commit()
+                    runtime.worker.wake()
+        await asyncio.sleep(interval)
+
+
+def describe(card: tickets.TicketCard, handles: dict[str, str] | None = None) -> str:
+    """`#12 (a demandé une personne) · caf · bellevue · sms +33 6 •• •• •• 42` and more lines."""
+    parts = [REASONS.get(card.reason, card.reason), card.topic, card.quartier]
+    head = f"#{card.id} " + " · ".join(p for p in parts if p)
+    lines = [head, f"{card.channel} {card.masked_address} · {local_time(card.created_at)}"]
+    if card.for_mediators:
+        names = [
+            f"{n} (@{handles[n]})" if handles and n in handles else n for n in card.for_mediators
+        ]
+        lines.append("Pour: " + ", ".join(names))
+    if card.summary:
+        lines.append(f"Résumé: {card.summary}")
+    return "\n".join(lines)
+
+
+def _mediation(repo: Repository) -> MediationRepository:
+    if isinstance(repo, MediationRepository):
+        return repo
+    return MediationRepository(repo.session, repo.cipher)
+
+
+async def handle_group_message(runtime: Any, message: GroupMessage) -> None:
+    """Act on a message of the mediators' group: a reply to relay, or a command."""
+    group = runtime.engine.notifier
+    if not isinstance(group, MediatorsGroup) or message.chat_id != group.chat_id:
+        return  # only the configured group's members can act
+    if message.from_bot or not message.text.strip():
+        return
+    command, _, argument = message.text.strip().partition(" ")
+    command = command.split("@", 1)[0].lower() if command.startswith("/") else ""
+    now = runtime.engine.clock()
+    async with runtime.database.session() as session:
+        repo = MediationRepository(session, runtime.cipher)
+        by = await _mediator_name(repo, message)
+        if command == "/tickets":
+            await _list_open(group, repo, now)
+        else:
+            ticket = await _target(repo, message, argument)
+            if ticket is not None:
+                await _act(runtime, group, repo, ticket, command, message, by, now)
+        await session.commit()
+    runtime.worker.wake()
+
+
+async def _act(
+    runtime: Any,
+    group: MediatorsGroup,
+    repo: MediationRepository,
+    ticket: Ticket,
+    command: str,
+    message: GroupMessage,
+    by: str,
+    now: datetime,
+) -> None:
+    content = runtime.engine.knowledge.content
+    if ticket.status == "closed" and command != "/faq":
+        await group.post(repo, f"#{ticket.id} est déjà clos.", now)
+    elif command == "/prendre":
+        tickets.take(ticket, by)
+        await group.post(repo, f"#{ticket.id} pris en charge par {by}.", now)
+    elif command == "/clore":
+        await tickets.close(repo, content, ticket, by, now)
+        await group.post(repo, f"#{ticket.id} clos par {by}; l'habitant est prévenu.", now)
+    elif command == "/faq":
+        found = await tickets.suggest_for_faq(repo, ticket, by, now)
+        note = "proposée pour la FAQ" if found else "pas encore de réponse à proposer"
+        await group.post(repo, f"#{ticket.id}: {note}.", now)
+    elif not command and not await repo.ticket_of_post(CHANNEL, message.message_id):
+        await tickets.answer(repo, content, ticket, message.text, by, now)
+        await repo.add_group_post(ticket, "answer", now, chat_message_id=message.message_id)
+
+
+async def _target(repo: MediationRepository, message: GroupMessage, argument: str) -> Ticket | None:
+    """The ticket a message is about: the post it replies to, or `/prendre 12`."""
+    if message.reply_to:
+        return await repo.ticket_of_post(CHANNEL, message.reply_to)
+    number = argument.strip().lstrip("#")
+    return await repo.ticket(int(number)) if number.isdigit() else None
+
+
+async def _mediator_name(repo: MediationRepository, message: GroupMessage) -> str:
+    """The inbox name of a mediator with this Telegram username, else their display name."""
+    for mediator in await repo.mediators():
+        if message.username and mediator.telegram_username == message.username.lstrip("@"):
+            return mediator.name
+    return message.sender
+
+
+async def _list_open(group: MediatorsGroup, repo: MediationRepository, now: datetime) -> None:
+    found = await repo.tickets("open", limit=30)
+    lines = []
+    for ticket in found:
+        card = await tickets.card(repo, ticket, now, group.reminder_delay)
+        flag = " ⚑" if card.waiting else ""
+        who = f" ({card.assigned_to})" if card.assigned_to else ""
+        lines.append(f"#{card.id} {STATUSES[card.status]}{who} · {card.topic or '—'}{flag}")
+    await group.post(repo, "Tickets ouverts:\n" + ("\n".join(lines) or "aucun"), now)

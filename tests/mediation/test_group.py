@@ -1,0 +1,136 @@
+"""SMS resident → ticket posted in the fake Telegram group → a mediator's reply reaches the SMS."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.db import Database
+from bot.models import OutboxItem
+from bot.server import create_app
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, post_signed
+from tests.harness import CONTENT_DIR, SECRET, WEDNESDAY_MORNING
+
+PUBLIC = "https://aiguillage.example.org"
+GROUP = -1001234567890
+WEBHOOK_SECRET = "group-test-secret"
+RESIDENT = "+33612345642"
+
+
+async def until(found: Callable[[], object], seconds: float = 5.0) -> object:
+    """Wait for the background worker to make `found()` true."""
+    for _ in range(int(seconds / 0.05)):
+        if value := found():
+            return value
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@asynccontextmanager
+async def gateway(
+    tmp_path: Path, telegram: FakeTelegram, twilio: FakeTwilio
+) -> AsyncIterator[TestClient]:
+    """The whole gateway with SMS and Telegram channels, on one SQLite file per test."""
+    async with telegram.serving() as telegram_url, twilio.serving() as twilio_url:
+        settings = Settings(
+            secret_key=SECRET,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+            content_dir=CONTENT_DIR,
+            public_base_url=PUBLIC,
+            twilio_account_sid=ACCOUNT_SID,
+            twilio_auth_token=AUTH_TOKEN,
+            twilio_from_number=FROM_NUMBER,
+            twilio_api_base_url=twilio_url,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=telegram_url,
+            telegram_webhook_secret=WEBHOOK_SECRET,
+            mediators_chat_id=GROUP,
+        )
+        app = create_app(settings, clock=lambda: WEDNESDAY_MORNING)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            yield client
+
+
+async def sms(client: TestClient, sid: str, text: str) -> None:
+    form = {"MessageSid": sid, "From": RESIDENT, "To": FROM_NUMBER, "Body": text}
+    base = str(client.make_url("")).rstrip("/")
+    response = await post_signed(client.session, base, "/twilio/sms", form, PUBLIC)
+    assert response.status == 200
+
+
+async def in_group(client: TestClient, telegram: FakeTelegram, text: str, reply_to: int) -> None:
+    """A mediator writes in the group, replying to one of the bot's posts."""
+    update = telegram.group_update(GROUP, text)
+    update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+    chat = update["message"]["chat"]
+    if reply_to:
+        update["message"]["reply_to_message"] = {"message_id": reply_to, "date": 1, "chat": chat}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    response = await client.post("/telegram/webhook", json=update, headers=headers)
+    assert response.status == 200
+
+
+def posts(telegram: FakeTelegram) -> list[dict]:
+    return [m for m in telegram.sent() if int(m["chat_id"]) == GROUP]
+
+
+async def first_post_id(tmp_path: Path) -> int:
+    """The Telegram message id of the ticket's post, as the outbox recorded it."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}")
+    try:
+        async with database.session() as session:
+            query = select(OutboxItem.platform_id).where(OutboxItem.channel == "telegram")
+            return int((await session.execute(query.order_by(OutboxItem.id))).scalars().first())
+    finally:
+        await database.close()
+
+
+async def test_group_reply_reaches_the_sms_resident_even_after_a_restart(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: any("Une personne" in m["Body"] for m in twilio.sent))
+        post = await until(lambda: [p for p in posts(telegram) if "Nouveau ticket" in p["text"]])
+        assert "+33 6 •• •• •• 42" in post[0]["text"] and RESIDENT not in post[0]["text"]
+        await sms(client, "SM2", "c'est pour la CAF")
+        await until(lambda: any("#1 Habitant" in p["text"] for p in posts(telegram)))
+        assert len(twilio.sent) == 1  # the bot stays silent while the ticket is open
+
+    post_id = await first_post_id(tmp_path)
+    async with gateway(tmp_path, telegram, twilio) as client:  # a restart: nothing in memory
+        await in_group(client, telegram, "Bonjour, passez mardi a la mairie.", post_id)
+        await until(lambda: any("passez mardi" in m["Body"] for m in twilio.sent))
+        assert twilio.sent[-1]["To"] == RESIDENT and "Yann" in twilio.sent[-1]["Body"]
+        await in_group(client, telegram, "/faq", post_id)
+        await in_group(client, telegram, "/clore", post_id)
+        await until(lambda: any("traitee par l'equipe" in m["Body"] for m in twilio.sent))
+        await until(lambda: any("clos par Yann" in p["text"] for p in posts(telegram)))
+
+
+async def test_messages_from_other_chats_cannot_act(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        post_id = await first_post_id(tmp_path)
+        update = telegram.group_update(-100999, "/clore")
+        update["message"]["reply_to_message"] = {
+            "message_id": post_id,
+            "date": 1,
+            "chat": update["message"]["chat"],
+        }
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+        await in_group(client, telegram, "/tickets", 0)
+        listing = await until(
+            lambda: [p for p in posts(telegram) if "Tickets ouverts" in p["text"]]
+        )
+        assert "#1 ouvert" in listing[0]["text"]
+        assert len(twilio.sent) == 1
