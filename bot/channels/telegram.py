@@ -36,6 +36,7 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
+from bot.mediation.group import from_update, handle_group_message, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ class TelegramUpdates:
 
     async def accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
+        if is_from_group(update, self.runtime.settings.mediators_chat_id):
+            await handle_group_message(self.runtime, from_update(update))
+            return
         inbound = inbound_from_update(update, self.runtime.engine.clock())
         if inbound is None:
             log.info("telegram.ignored", extra=fields(update_id=update.update_id))
