@@ -15,7 +15,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
-CELL_DEGREES = 0.02  # about 2.2 km of latitude: a city neighbourhood per cell
+PER_CELL = 2  # points per cell on average: few distances to compute, few empty cells to visit
+MIN_CELL, MAX_CELL = 0.002, 2.0  # degrees: about 200 m to 200 km of latitude
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -26,15 +27,25 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
+def cell_size(points: list[tuple[float, float, T]]) -> float:
+    """A cell side, in degrees, that puts about PER_CELL points in each cell."""
+    if len(points) < 2:
+        return MAX_CELL
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    area = max(max(lats) - min(lats), MIN_CELL) * max(max(lons) - min(lons), MIN_CELL)
+    return min(MAX_CELL, max(MIN_CELL, math.sqrt(PER_CELL * area / len(points))))
+
+
 class Grid(Generic[T]):
     """Items bucketed by grid cell; `by_distance` yields them nearest first."""
 
-    def __init__(self, points: Iterable[tuple[float, float, T]], cell: float = CELL_DEGREES):
-        self.cell = cell
+    def __init__(self, points: Iterable[tuple[float, float, T]], cell: float | None = None):
+        points = list(points)
+        self.cell = cell or cell_size(points)
         self.cells: dict[tuple[int, int], list[tuple[float, float, T]]] = defaultdict(list)
         for lat, lon, item in points:
             self.cells[self._key(lat, lon)].append((lat, lon, item))
-        self.size = sum(len(bucket) for bucket in self.cells.values())
+        self.size = len(points)
         rows, cols = [key[0] for key in self.cells], [key[1] for key in self.cells]
         self.bounds = (min(rows), max(rows), min(cols), max(cols)) if self.cells else None
 
@@ -42,17 +53,17 @@ class Grid(Generic[T]):
         return math.floor(lat / self.cell), math.floor(lon / self.cell)
 
     def _ring(self, centre: tuple[int, int], radius: int) -> Iterator[tuple[int, int]]:
-        """The cells at Chebyshev distance `radius` from `centre`."""
+        """The cells at Chebyshev distance `radius` from `centre` that may hold points."""
         row, col = centre
-        if radius == 0:
-            yield centre
-            return
-        for d in range(-radius, radius + 1):
-            yield row - radius, col + d
-            yield row + radius, col + d
-        for d in range(-radius + 1, radius):
-            yield row + d, col - radius
-            yield row + d, col + radius
+        low_row, high_row, low_col, high_col = self.bounds
+        first_col, last_col = max(col - radius, low_col), min(col + radius, high_col)
+        for edge in {row - radius, row + radius}:
+            if low_row <= edge <= high_row:
+                yield from ((edge, c) for c in range(first_col, last_col + 1))
+        first_row, last_row = max(row - radius + 1, low_row), min(row + radius - 1, high_row)
+        for edge in {col - radius, col + radius}:
+            if low_col <= edge <= high_col:
+                yield from ((r, edge) for r in range(first_row, last_row + 1))
 
     def _beyond(self, lat: float, radius: int) -> float:
         """A lower bound, in metres, of the distance to any cell outside ring `radius`."""
