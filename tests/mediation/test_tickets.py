@@ -1,0 +1,59 @@
+"""Ticket work shared by inbox and group: routing, reminders, FAQ suggestions, figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.mediation import tickets
+from bot.mediation.group import MediatorsGroup
+from bot.mediation.stats import figures, percentile
+from bot.mediation.store import MediationRepository
+from tests.harness import ConversationBot
+
+RESIDENT = "+33612345642"
+
+
+async def repo_of(bot: ConversationBot):
+    session = bot.database.session()
+    return session, MediationRepository(session, bot.cipher)
+
+
+async def test_routing_reminder_faq_and_figures(database):
+    bot = ConversationBot(database)
+    await bot.say(RESIDENT, "bonjour")
+    await bot.say(RESIDENT, "je voudrais parler a quelqu'un")
+    await bot.say(RESIDENT, "comment declarer mes impots en ligne ?")
+    session, repo = await repo_of(bot)
+    async with session:
+        anne = await repo.add_mediator("Anne", "x", bot.now)
+        ticket = (await repo.tickets("open"))[0]
+        ticket.topic = "impots"
+        anne.topics = ["impots"]
+        card = await tickets.card(repo, ticket, bot.now, timedelta(hours=1), [anne])
+        assert card.for_mediators == ("Anne",) and card.masked_address == "+33 6 •• •• •• 42"
+
+        group = MediatorsGroup(-100, timedelta(hours=1))
+        assert await group.remind(repo, bot.now + timedelta(minutes=30)) == 0
+        assert await group.remind(repo, bot.now + timedelta(hours=2)) == 1
+        assert await group.remind(repo, bot.now + timedelta(hours=3)) == 0  # announced once
+
+        assert await tickets.suggest_for_faq(repo, ticket, "Anne", bot.now) is None
+        later = bot.now + timedelta(minutes=20)
+        await tickets.answer(
+            repo, bot.engine.knowledge.content, ticket, "Sur impots.gouv.fr", "Anne", later
+        )
+        suggestion = await tickets.suggest_for_faq(repo, ticket, "Anne", later)
+        assert suggestion.answer == "Sur impots.gouv.fr"
+        assert "declarer mes impots" in suggestion.question
+        await session.commit()
+
+        result = await figures(repo)
+        assert result.opened_by_topic == {"impots": 1}
+        assert result.first_reply_median_minutes == 20
+        assert result.questions == 3 and result.answered_by_bot == 1
+
+
+def test_percentile_is_nearest_rank():
+    assert percentile([], 0.9) is None
+    assert percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
+    assert percentile([5.0], 0.9) == 5.0
