@@ -87,13 +87,13 @@ class OutboxWorker:
     async def run(self) -> None:
         """Send due rows until cancelled; a database outage is logged and waited out."""
         while True:
+            self._wake.clear()  # before sending: a wake-up during the batch is not lost
             try:
                 sent = await self.send_due()
             except Exception:
                 log.exception("outbox.error")
                 sent = 0
             if sent < self.batch:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
