@@ -57,7 +57,7 @@ def chat(args: argparse.Namespace) -> int:
     from bot.channels.console import chat as run_chat
 
     print("Écrivez comme un habitant (Ctrl-D pour quitter). Essayez « bonjour ».", flush=True)
-    asyncio.run(run_chat(_settings(), args.user))
+    asyncio.run(run_chat(_settings(quiet=True), args.user))
     return 0
 
 
@@ -76,12 +76,13 @@ def db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings():  # noqa: ANN202 - bot.config.Settings, imported lazily for a fast --help
+def _settings(quiet: bool = False):  # noqa: ANN202 - Settings, imported lazily for a fast --help
+    """Read the settings and set up logging (only warnings for interactive commands)."""
     from bot.config import load_settings
     from bot.logs import setup_logging
 
     settings = load_settings()
-    setup_logging(settings.log_level)
+    setup_logging("WARNING" if quiet else settings.log_level)
     return settings
 
 

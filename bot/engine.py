@@ -23,6 +23,11 @@ from bot.repository import Repository
 from bot.turn import Outcome, Turn
 from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 
+# Intents that, said confidently, start a new request even in the middle of a dialogue.
+NEW_REQUESTS = frozenset(
+    {"find_place", "housing_internet", "find_mediator", "talk_to_human", "privacy"}
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -165,7 +170,7 @@ class Engine:
         if location is not None:
             return handlers.for_intent("find_place"), None
         if understood.confidence < CLARIFY_BELOW:
-            return handlers.CLARIFY, step if owner == handlers.CLARIFY.NAME else None
+            return handlers.CLARIFY, None
         return handlers.for_intent(understood.intent), None
 
     async def _apply(
@@ -202,12 +207,19 @@ class Engine:
 
 
 def _continues(understood: Understood, location: Location | None, owner: Any, text: str) -> bool:
-    """Does this message answer the pending step rather than start something new?"""
-    if understood.answer or understood.menu_choice or understood.near or location:
+    """Does this message answer the pending step rather than start something new?
+
+    An answer, a pick, a location, a follow-up word only this dialogue gives a meaning to
+    ("plus") or an unclear message goes to the pending step; a confident new request
+    (another intent) starts afresh, even when it names a place.
+    """
+    if understood.answer or understood.menu_choice or location:
         return True
     if hasattr(owner, "follows_up") and owner.follows_up(text):
-        return True  # a follow-up word only this dialogue gives a meaning to ("plus")
-    return understood.intent in owner.INTENTS
+        return True
+    if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
+        return True
+    return understood.near is not None and understood.intent not in NEW_REQUESTS
 
 
 def _passes_open_ticket(understood: Understood, text: str) -> bool:

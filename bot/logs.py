@@ -28,7 +28,7 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "httpx", "telegram", "twilio", "sqlalchemy"):
+    for noisy in ("aiohttp.access", "alembic", "httpx", "telegram", "twilio", "sqlalchemy"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

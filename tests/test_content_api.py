@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.content import ContentStore, load_content
+from bot.content import load_content
 from bot.content.hours import BREST_TZ
 from bot.content.texts import SMS_MAX
 
@@ -78,17 +77,3 @@ def test_gazetteer_knows_residents_short_forms(content):
 def test_language_is_loaded_when_the_understanding_ships_it(content):
     if (CONTENT / "langue").exists():
         assert content.language is not None
-
-
-def test_reload_keeps_the_old_content_when_the_new_one_is_invalid(tmp_path):
-    directory = tmp_path / "content"
-    shutil.copytree(CONTENT, directory)
-    store = ContentStore.open(directory)
-    before = store.content
-    (directory / "textes.yaml").write_text("menu.intro: {en: 'no French'}\n", encoding="utf-8")
-    problems = store.reload()
-    assert store.content is before
-    assert any(str(p).startswith("textes.yaml:1: ") for p in problems)
-    shutil.copy(CONTENT / "textes.yaml", directory / "textes.yaml")
-    assert not [p for p in store.reload() if p.severity == "error"]
-    assert store.content is not before

@@ -86,8 +86,12 @@ def load_content(content_dir: Path, today: date | None = None) -> Content:
     content, problems = check_content(content_dir, today)
     if content is None:
         raise ContentError([p for p in problems if p.severity == "error"])
-    for problem in content.warnings:
-        log.warning("%s", problem)
+    if content.warnings:
+        log.warning(
+            "content has %d warnings (e.g. %s); `aiguillage content check` lists them",
+            len(content.warnings),
+            content.warnings[0],
+        )
     return content
 
 
@@ -102,28 +106,3 @@ def _load_language(content_dir: Path) -> tuple[Any, list[Problem]]:
 
 def _today() -> date:
     return datetime.now(BREST_TZ).date()
-
-
-class ContentStore:
-    """Holds the live content; `reload` validates a new version before swapping it in."""
-
-    def __init__(self, content_dir: Path, content: Content) -> None:
-        self.content_dir = content_dir
-        self.content = content
-
-    @classmethod
-    def open(cls, content_dir: Path) -> ContentStore:
-        """Load the content once at start-up; raise ContentError when it is invalid."""
-        return cls(content_dir, load_content(content_dir))
-
-    def reload(self) -> list[Problem]:
-        """Re-read the content; swap it in only if valid. Return the problems found."""
-        content, problems = check_content(self.content_dir)
-        if content is None:
-            for problem in problems:
-                if problem.severity == "error":
-                    log.error("content reload refused: %s", problem)
-            return problems
-        self.content = content
-        log.info("content reloaded from %s (%d places)", self.content_dir, len(content.places))
-        return problems
