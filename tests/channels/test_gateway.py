@@ -80,7 +80,7 @@ class Platforms:
         self.client.app[RUNTIME].worker.wake()
 
 
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     """Wait for the background turn and outbox worker."""
     for _ in range(int(seconds / 0.02)):
         if condition():
