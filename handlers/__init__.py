@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from bot.content.language import INTENTS as ALL_INTENTS
 from handlers import (
     clarify,
     emergency,
@@ -35,17 +36,7 @@ HANDLERS: tuple[ModuleType, ...] = (
 )
 EMERGENCY = emergency
 CLARIFY = clarify
-INTENTS = frozenset(
-    {
-        "find_place",
-        "housing_internet",
-        "find_mediator",
-        "talk_to_human",
-        "greeting",
-        "privacy",
-        "out_of_scope",
-    }
-)
+INTENTS = frozenset(ALL_INTENTS)
 
 
 def for_intent(intent: str) -> ModuleType:
