@@ -22,21 +22,23 @@ MAX_TRIES = 2  # places we cannot find before a person takes over
 MORE = "more"
 MORE_WORDS = frozenset({"plus", "suivant", "suivants", "autre", "autres", "more", "next", "+"})
 # Built once per content base and filter: rebuilding the grid on each message would cost
-# what the index saves. Keyed by the identity of the places tuple, which a reload replaces.
-_GRIDS: dict[tuple[int, str], tuple[tuple[Place, ...], Grid[Place]]] = {}
+# what the index saves. A reload brings a new places tuple, and the old grids are dropped.
+_GRIDS: dict[str, tuple[tuple[Place, ...], Grid[Place]]] = {}
 
 
 def place_grid(places: tuple[Place, ...], key: str, keep: Callable[[Place], bool]) -> Grid[Place]:
     """The grid of the located places that `keep` accepts, built once per content base."""
-    cached = _GRIDS.get((id(places), key))
+    cached = _GRIDS.get(key)
     if cached is not None and cached[0] is places:
         return cached[1]
+    if cached is not None:
+        _GRIDS.clear()
     grid = Grid(
         (p.latitude, p.longitude, p)
         for p in places
         if p.latitude is not None and p.longitude is not None and keep(p)
     )
-    _GRIDS[(id(places), key)] = (places, grid)
+    _GRIDS[key] = (places, grid)
     return grid
 
 
