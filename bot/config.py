@@ -37,6 +37,7 @@ class Settings:
     admin_token: str | None = None
     secret_key_previous: str | None = None
     retention_days: int = 180
+    outbox_lease_seconds: int = 120
     ticket_reminder_minutes: int = 120
     log_level: str = "INFO"
 
@@ -74,6 +75,7 @@ def load_settings(
         mediators_chat_id=_chat_id(env),
         admin_token=env.get("ADMIN_TOKEN"),
         retention_days=_integer(env, "RETENTION_DAYS", 180, 1, 3650),
+        outbox_lease_seconds=_integer(env, "OUTBOX_LEASE_SECONDS", 120, 5, 3600),
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     )

@@ -68,6 +68,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
 
 
 def _run_upgrade(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":  # gateways starting together migrate in turn
+        connection.execute(text("SELECT pg_advisory_xact_lock(7205516)"))
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

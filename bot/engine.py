@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import handlers
 from bot.crypto import AddressCipher
 from bot.db import Database
 from bot.handoff import Notifier, handoff_reply, open_handoff
+from bot.logs import fields
 from bot.messages import InboundMessage, Location, reply_to_dict
 from bot.models import Contact, Conversation, Message
 from bot.repository import Repository
@@ -27,6 +29,8 @@ from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 NEW_REQUESTS = frozenset(
     {"find_place", "housing_internet", "find_mediator", "talk_to_human", "privacy"}
 )
+
+log = logging.getLogger("aiguillage.engine")
 
 
 def utcnow() -> datetime:
@@ -82,11 +86,15 @@ class Engine:
             await self.process(message_id)
 
     async def process_pending(self) -> int:
-        """Answer messages accepted before a crash or restart; returns how many."""
+        """Answer messages accepted but not answered (a crash, a database outage during their
+        turn); returns how many were found. One failing turn does not hold up the others."""
         async with self.database.session() as session:
             pending = [m.id for m in await Repository(session, self.cipher).unprocessed_inbound()]
         for message_id in pending:
-            await self.process(message_id)
+            try:
+                await self.process(message_id)
+            except Exception:
+                log.exception("turn.failed", extra=fields(message=message_id))
         return len(pending)
 
     async def process(self, message_id: int) -> None:
@@ -99,10 +107,12 @@ class Engine:
         lock = self._locks.setdefault(contact_id, asyncio.Lock())
         async with lock, self.database.session() as session:
             repo = Repository(session, self.cipher)
+            # The contact's row lock serialises its turns across gateway processes too, so
+            # a message is answered once even when two processes pick it up.
+            contact = await session.get(Contact, contact_id, with_for_update=True)
             message = await repo.get_message(message_id)
-            if message is None or message.processed_at is not None:
+            if contact is None or message is None or message.processed_at is not None:
                 return
-            contact = await session.get(Contact, contact_id)
             conversation = await repo.conversation(contact, self.clock())
             erased = await self._turn(repo, contact, conversation, message)
             if not erased:

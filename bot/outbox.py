@@ -2,7 +2,10 @@
 
 Rows are claimed in a transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several
 gateway processes never send the same row; a crashed worker's claim expires after LEASE,
-and a worker stopped cleanly hands back the rows it had not tried yet.
+and a worker stopped cleanly hands back the rows it had not tried yet. A send the platform
+accepted is recorded even through a database outage (retried for half the lease): a row
+left "sending" would go out again. Only a crash between the platform's answer and that
+record sends a reply twice (at-least-once there).
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.channels import DeliveryError, Pace, Sender
-from bot.crypto import AddressCipher
+from bot.crypto import AddressCipher, redact
 from bot.db import Database
 from bot.logs import fields
 from bot.messages import Address
@@ -70,6 +73,7 @@ class OutboxWorker:
         clock: Callable[[], datetime],
         poll_interval: float = 0.5,
         batch: int = 20,
+        lease: timedelta = LEASE,
     ) -> None:
         self.database = database
         self.cipher = cipher
@@ -77,6 +81,7 @@ class OutboxWorker:
         self.clock = clock
         self.poll_interval = poll_interval
         self.batch = batch
+        self.lease = lease
         self._wake = asyncio.Event()
         self._pacers: dict[str, Pacer] = {}
 
@@ -105,7 +110,8 @@ class OutboxWorker:
             return 0
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
-            claimed = await repo.claim_due(self.clock(), self.batch, LEASE, tuple(self.senders))
+            channels = tuple(self.senders)
+            claimed = await repo.claim_due(self.clock(), self.batch, self.lease, channels)
             await session.commit()
         by_address: dict[Address, list[ClaimedItem]] = {}
         for item in claimed:
@@ -140,27 +146,46 @@ class OutboxWorker:
         except Exception as error:  # a network failure, a platform bug: retry later
             await self._failed(item, DeliveryError(f"{type(error).__name__}: {error}"))
         else:
-            async with self.database.session() as session:
-                await Repository(session, self.cipher).mark_sent(item.id, platform_id, self.clock())
-                await session.commit()
+            await self._write(lambda repo: repo.mark_sent(item.id, platform_id, self.clock()))
+
+    async def _write(self, change: Callable[[Repository], Awaitable[None]]) -> None:
+        """Commit a change to a claimed row, waiting out a database outage up to half the
+        lease (past it another worker may claim the row again)."""
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
+        delay = 0.2
+        while True:
+            try:
+                async with self.database.session() as session:
+                    await change(Repository(session, self.cipher))
+                    await session.commit()
+                return
+            except Exception:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("outbox.write_retry", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _failed(self, item: ClaimedItem, error: DeliveryError) -> None:
         if error.retry_after and item.address.channel in self._pacers:
             self._pacers[item.address.channel].hold(error.retry_after)
-        async with self.database.session() as session:
-            repo = Repository(session, self.cipher)
+        reason = redact(str(error), item.address.value)  # platforms quote the number back
+        final = error.permanent or error.opted_out or item.attempts >= MAX_ATTEMPTS
+        at = self.clock() + timedelta(seconds=error.retry_after or backoff(item.attempts))
+
+        async def record(repo: Repository) -> None:
             if error.opted_out and item.contact_id is not None:
                 await repo.set_opted_out_by_id(item.contact_id)
-            if error.permanent or error.opted_out or item.attempts >= MAX_ATTEMPTS:
-                await repo.mark_failed(item.id, str(error))
-                log.warning(
-                    "outbox.failed",
-                    extra=fields(id=item.id, attempts=item.attempts, error=str(error)),
-                )
+            if final:
+                await repo.mark_failed(item.id, reason)
             else:
-                delay = error.retry_after or backoff(item.attempts)
-                await repo.mark_retry(item.id, str(error), self.clock() + timedelta(seconds=delay))
-            await session.commit()
+                await repo.mark_retry(item.id, reason, at)
+
+        await self._write(record)
+        if final:
+            log.warning(
+                "outbox.failed", extra=fields(id=item.id, attempts=item.attempts, error=reason)
+            )
 
     async def _release(self, items: list[ClaimedItem]) -> None:
         async with self.database.session() as session:

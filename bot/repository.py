@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
 from bot.messages import Address, InboundMessage, Reply, reply_to_dict
 from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.privacy.erasure import erase_person
 
 OPEN_STATUSES = ("open", "taken")
 
@@ -75,14 +76,8 @@ class Repository:
         )
 
     async def erase_contact(self, contact: Contact) -> None:
-        """Erase a person: contact, conversation, messages, tickets and queued replies."""
-        await self.session.execute(delete(OutboxItem).where(OutboxItem.contact_id == contact.id))
-        await self.session.execute(delete(Message).where(Message.contact_id == contact.id))
-        await self.session.execute(delete(Ticket).where(Ticket.contact_id == contact.id))
-        await self.session.execute(
-            delete(Conversation).where(Conversation.contact_id == contact.id)
-        )
-        await self.session.execute(delete(Contact).where(Contact.id == contact.id))
+        """Erase a person everywhere: contact, messages, tickets, replies, group posts, FAQ."""
+        await erase_person(self.session, contact.id)
         for instance in list(self.session):  # forget loaded copies so nothing is written back
             if instance is contact or getattr(instance, "contact_id", None) == contact.id:
                 self.session.expunge(instance)

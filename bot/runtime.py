@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels import Sender
@@ -94,5 +94,6 @@ async def start_runtime(
         notifier=notifier,
         retention_days=settings.retention_days,
     )
-    worker = OutboxWorker(database, cipher, senders, clock)
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    worker = OutboxWorker(database, cipher, senders, clock, lease=lease)
     return Runtime(settings, database, cipher, engine, worker)

@@ -20,7 +20,9 @@ from bot.config import Settings
 from bot.engine import utcnow
 from bot.logs import fields
 from bot.mediation.group import mediators_group
+from bot.outage import database_outage
 from bot.runtime import Runtime, start_runtime
+from bot.upkeep import upkeep
 
 log = logging.getLogger("aiguillage.server")
 
@@ -32,6 +34,7 @@ MAX_BODY = 64 * 1024  # platforms' webhooks are a few kB; anything bigger is ref
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the application; the runtime starts with it and stops with it."""
     app = web.Application(client_max_size=MAX_BODY)
+    app.middlewares.append(database_outage)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/admin/reload", admin_reload)
@@ -70,13 +73,16 @@ async def _lifetime(
             )
         recovered = await runtime.engine.process_pending()
         worker = asyncio.create_task(runtime.worker.run())
+        sweeper = asyncio.create_task(upkeep(runtime))
         _on_sighup(runtime)
         log.info("server.started", extra=fields(version=__version__, recovered=recovered))
         yield
+        sweeper.cancel()
         await runtime.drain()
         worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
+        for task in (sweeper, worker):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     await runtime.database.close()
     log.info("server.stopped")
 

@@ -1,0 +1,1 @@
+"""Residents' rights and data hygiene: erasure, retention purge, export, key rotation."""

@@ -1,0 +1,50 @@
+"""Periodic work of a running gateway: answer what a failed turn left, purge once a day."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from bot.logs import fields
+from bot.privacy.retention import purge
+
+log = logging.getLogger("aiguillage.upkeep")
+
+SWEEP_SECONDS = 5.0  # an accepted message whose turn failed is answered within this delay
+PURGE_SECONDS = 24 * 3600.0
+
+
+async def upkeep(
+    runtime: Any, sweep_seconds: float = SWEEP_SECONDS, purge_seconds: float = PURGE_SECONDS
+) -> None:
+    """Until cancelled: answer accepted messages left unanswered (their turn failed, e.g. on
+    a database outage), and purge data older than RETENTION_DAYS at start then daily."""
+    next_purge = time.monotonic()
+    while True:
+        try:
+            if await runtime.engine.process_pending():
+                runtime.worker.wake()
+            if time.monotonic() >= next_purge:
+                await purge_expired(runtime)
+                next_purge = time.monotonic() + purge_seconds
+        except Exception:  # the database is down: try again at the next sweep
+            log.warning("upkeep.failed", exc_info=True)
+        await asyncio.sleep(sweep_seconds)
+
+
+async def purge_expired(runtime: Any) -> None:
+    """Delete what is older than the retention, and log how much."""
+    async with runtime.database.session() as session:
+        purged = await purge(session, runtime.engine.clock(), runtime.settings.retention_days)
+        await session.commit()
+    log.info(
+        "privacy.purged",
+        extra=fields(
+            contacts=purged.contacts,
+            tickets=purged.tickets,
+            messages=purged.messages,
+            outbox=purged.outbox,
+        ),
+    )
