@@ -122,6 +122,8 @@ STOP_VARIANTS = [
     "arretez les sms", "laissez moi tranquille", "stop the messages", "don't text me again",
     "remove me from your list", "fin", "END", "cancel", "désabonner", "me desabonner",
     "STOP svp merci", "stop aux messages", "je souhaite ne plus être contacté",
+    "merci de ne plus m ecrire", "cessez de m'envoyer des messages", "sotp", "plus jamais",
+    "je ne souhaite plus être contacté", "je veux plus de ce service", "STP ARRETEZ",
 ]  # fmt: skip
 
 
@@ -155,11 +157,40 @@ def test_start(text):
 @pytest.mark.parametrize(
     "text",
     ["OUBLIE", "oubliez moi", "supprimer mes données", "effacez mon numéro", "delete my data",
-     "RGPD supprimez mes infos", "oubliez mon numero"],
+     "RGPD supprimez mes infos", "oubliez mon numero", "effacez toutes mes infos svp",
+     "supprime mon compte"],
 )  # fmt: skip
 def test_forget(text):
     result = understand(text)
     assert (result.intent, result.privacy_action) == ("privacy", "forget")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mon dossier caf bouge plus depuis 3 mois", "prise de sang remboursee par ameli ?",
+     "je veux en finir avec ce dossier caf", "mon telephone est tombe par terre"],
+)  # fmt: skip
+def test_not_an_emergency(text):
+    assert not understand(text).emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slot"),
+    [("demande logement hlm a bellevue svp aide", "find_mediator", "logement"),
+     ("carte identite perimee jy arrive pas", "find_mediator", "ants"),
+     ("merci la mediatrice m a bien aidee pour la caf", "greeting", None),
+     ("pole emploi m inscrit a un atelier en visio je sais pas me connecter", "find_mediator",
+      "france_travail"),
+     ("pas d ordi chez moi, ou en utiliser un pour ma caf", "find_place", "internet"),
+     ("plus de forfait, ou capter le wifi", "find_place", "wifi"),
+     ("mon hlm a des moisissures", "out_of_scope", None),
+     ("a quoi tu sers", "greeting", None),
+     ("need human help please", "talk_to_human", None)],
+)  # fmt: skip
+def test_boundary_classes(text, intent, slot):
+    result = understand(text)
+    assert result.intent == intent
+    assert slot in (None, result.topic, result.service)
 
 
 def test_forgotten_password_is_not_forget():
@@ -170,7 +201,9 @@ def test_forgotten_password_is_not_forget():
     "text",
     ["mon mari fait un malaise", "crise cardiaque", "il ne respire plus", "overdose",
      "je vais me suicider", "j'ai très mal à la poitrine", "my friend can't breathe",
-     "ma fille a perdu connaissance"],
+     "ma fille a perdu connaissance", "mon mari est tombé il ne bouge plus", "elle fait une crise",
+     "il a du mal a respirer", "douleur poitrine", "je veux mourir", "AVC", "il saigne beaucoup",
+     "mon fils a pris trop de medicaments", "jen ai marre de vivre", "my dad collapsed"],
 )  # fmt: skip
 def test_medical_emergency(text):
     result = understand(text)

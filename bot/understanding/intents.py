@@ -46,7 +46,7 @@ def privacy_action(s: Signals) -> str | None:
     """ "forget", "stop", "start" or None; a missed STOP is the costliest error."""
     words, short = s.words, len(s.words) <= SHORT
     forget = [h for h in s.hits.get("forget", ()) if _real_forget(h, words, s.has("topic"))]
-    if forget or short and s.has("forget_short"):
+    if forget or short and s.has("forget_short") and not s.has("topic"):
         return "forget"
     if s.has("stop") or s.shouted_stop:
         return "stop"
@@ -76,8 +76,13 @@ def _lacking(words: Sequence[str], hit: Hit) -> bool:
 
 
 def _procedural_help(s: Signals) -> bool:
-    """Help asked with a procedure, not "merci pour votre aide"."""
-    return any(h.start == 0 or s.words[h.start - 1] not in YOUR for h in s.hits.get("help", ()))
+    """Help asked with a procedure, not "merci pour votre aide" nor "vous m'avez aidé"."""
+    given = [(h.start, h.end) for h in s.hits.get("done", ())]
+    return any(
+        (h.start == 0 or s.words[h.start - 1] not in YOUR)
+        and not any(a <= h.start < b for a, b in given)
+        for h in s.hits.get("help", ())
+    )
 
 
 def decide(s: Signals) -> Decision:
@@ -88,7 +93,10 @@ def decide(s: Signals) -> Decision:
     if s.has("emergency"):
         return Decision("out_of_scope", 0.95, emergency=True)
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
-    if s.has("thanks") and not request and not (s.has("topic") and _procedural_help(s)):
+    thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
+    # "merci, la médiatrice m'a bien aidée pour la CAF": thanks for help already given
+    done = s.has("done") and not s.has("want", "where", "service", "place", "offer", "learn")
+    if thanked and (done or not request):
         return Decision("greeting", 0.9)
     housing = _housing(s)
     if housing:
@@ -127,13 +135,16 @@ def _named_procedure(s: Signals) -> bool:
 
 def _with_topic(s: Signals) -> Decision:
     """Rules 1 and 2: equipment or learning is find_place, help with the procedure is not."""
-    if s.has("learn"):
+    # "France Travail m'a inscrit à un atelier en visio, je sais pas me connecter": help
+    if s.has("learn") and (s.has("want", "where") or not _procedural_help(s)):
         return Decision("find_place", 0.8)
     services = [h.value for h in s.hits.get("service", ()) if not _lacking(s.words, h)]
     wants_place = services and (
         services[0] in EQUIPMENT or s.has("where", "place", "open_now", "want")
     )
-    if wants_place and not _procedural_help(s):
+    # "pas d'ordi, où en utiliser un pour ma CAF": the lack is why they look for a place
+    looks_for_place = s.has("service") and s.has("where", "place")
+    if (wants_place or looks_for_place) and not _procedural_help(s):
         return Decision("find_place", 0.8)
     return Decision("find_mediator", 0.9 if s.has("help", "want", "human") else 0.75)
 
@@ -144,7 +155,9 @@ def _without_topic(s: Signals) -> Decision:
     repair = s.has("broken") and not s.has("where", "place")
     if s.has("learn") or s.has("learn_weak") and s.has("want", "where"):
         return Decision("find_place", 0.85)
-    if (s.has("service", "place")) and not repair and not (off_topic and not s.has("place")):
+    # "plus de forfait, où capter le wifi": an aside off topic does not cancel a place request
+    asked_where = s.has("place") or s.has("where") and not s.has("commerce")
+    if s.has("service", "place") and not repair and not (off_topic and not asked_where):
         return Decision("find_place", 0.9 if s.has("where", "want", "place") else 0.75)
     if s.has("weak_service") and s.has("where", "want", "open_now") and not repair:
         return Decision("find_place", 0.7)

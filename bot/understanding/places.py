@@ -10,7 +10,7 @@ from bot.content.model import GazetteerEntry
 from bot.understanding.normalise import Normaliser, Token
 
 POSTAL_CODE = re.compile(r"29\d{3}")
-ARTICLES = frozenset({"le", "la", "les", "l"})
+ARTICLES = frozenset({"le", "la", "les", "l", "the"})
 LINKS = frozenset({"de", "du", "des", "d", "la", "l", "le"})
 BRETON = ("ker", "lan", "pen", "plou", "gou", "tre", "loc", "lam", "pont", "saint", "sainte")
 BREAK = re.compile(r"[,.;:!?()\n]")
@@ -59,7 +59,9 @@ class PlaceFinder:
         for size in range(min(self.longest, len(words) - i), 0, -1):
             key = tuple(words[i : i + size])
             if key in self.names:
-                if size == 1 and key[0] in self.common and not after_preposition:
+                # "la poste" is also "un poste internet": one everyday or cue word needs "à"
+                ambiguous = key[0] in self.common or key[0] in self.cue_words
+                if size == 1 and ambiguous and not after_preposition:
                     continue
                 return size
         return 0

@@ -12,6 +12,7 @@ from bot.understanding.places import ARTICLES, PlaceFinder
 
 OWN = frozenset({"mon", "ma", "my", "son", "notre", "propre"})  # own laptop: they want wifi
 VAGUE_TOPIC_WEIGHT = 0.5  # "mairie", "service public": any named body beats them
+PHRASE_BONUS = 0.25  # extra weight per word of a topic phrase
 
 
 def topic_of(s: Signals) -> str:
@@ -22,7 +23,9 @@ def topic_of(s: Signals) -> str:
     weights: Counter[str] = Counter()
     first: dict[str, int] = {}
     for hit in hits:
-        weights[hit.value] += VAGUE_TOPIC_WEIGHT if hit.value == "other" else 1.0
+        # a longer phrase is more specific: "médecin traitant" beats "partir à la retraite"
+        weight = 1.0 + PHRASE_BONUS * (hit.end - hit.start - 1)
+        weights[hit.value] += weight * (VAGUE_TOPIC_WEIGHT if hit.value == "other" else 1.0)
         first.setdefault(hit.value, hit.start)
     return max(weights, key=lambda t: (weights[t], -first[t]))
 

@@ -10,7 +10,7 @@ from typing import Any
 from bot.content.language import Language
 from bot.content.model import GazetteerEntry
 from bot.understanding import context
-from bot.understanding.cues import CueIndex, Hit, compile_phrase
+from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
 from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
@@ -23,6 +23,14 @@ PLACE_CONCEPTS = ("preposition", "generic_place", "street", "not_a_place")
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
+DROPPED_LINKS = frozenset({"de", "d", "du", "des", "l", "la", "le", "les"})  # often left out
+
+
+def telegraphic(pattern: Pattern) -> set[Pattern]:
+    """A phrase and its SMS form without inner "de", "le": "demande logement", "carte identite"."""
+    inner = tuple(w for w in pattern[1:-1] if w not in DROPPED_LINKS)
+    short = (pattern[0], *inner, pattern[-1]) if len(pattern) > 2 else pattern
+    return {pattern, short}
 
 
 class Understander:
@@ -32,10 +40,17 @@ class Understander:
         self.normaliser = Normaliser(language.rewrites)
         compile_ = self._compile
         cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
-        cues += [("topic", t, compile_(p)) for t, ps in language.topics.items() for p in ps]
-        cues += [("service", s, compile_(p)) for s, ps in language.services.items() for p in ps]
+        named = (
+            ("topic", language.topics),
+            ("service", language.services),
+            ("weak_service", language.weak_services),
+        )
         cues += [
-            ("weak_service", s, compile_(p)) for s, ps in language.weak_services.items() for p in ps
+            (concept, value, pattern)
+            for concept, phrases in named
+            for value, ps in phrases.items()
+            for p in ps
+            for pattern in telegraphic(compile_(p))
         ]
         self.cues = CueIndex(cues)
         intent_cues = CueIndex(c for c in cues if c[0] not in PLACE_CONCEPTS)
