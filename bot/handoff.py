@@ -5,28 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.content.hours import BREST_TZ
 from bot.messages import Reply
 from bot.models import Contact, Message, Ticket
 from bot.repository import Repository
+from bot.spoken import local, spoken_moment
 from bot.turn import Handoff
-
-# Written without accents on purpose: one accented letter turns an SMS into UCS-2.
-DAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-MONTHS = {
-    "fr": (
-        "janvier", "fevrier", "mars", "avril", "mai", "juin",
-        "juillet", "aout", "septembre", "octobre", "novembre", "decembre",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
-RELATIVE = {"fr": ("aujourd'hui", "demain", "a"), "en": ("today", "tomorrow", "at")}
 
 
 class Notifier(Protocol):
@@ -54,23 +37,11 @@ async def open_handoff(
 
 def handoff_reply(content: Any, language: str, now: datetime) -> Reply:
     """Tell the resident that a person will answer, and when (from the mediators' hours)."""
-    texts, local = content.texts, now.astimezone(BREST_TZ)
-    reopening = None if content.mediators.on_duty(local) else content.mediators.next_shift(local)
+    texts, here = content.texts, local(now)
+    reopening = None if content.mediators.on_duty(here) else content.mediators.next_shift(here)
     if reopening is None:
         when = texts.say("handoff.soon", language)
     else:
-        next_open = spoken_moment(reopening.astimezone(BREST_TZ), local, language)
+        next_open = spoken_moment(texts, language, reopening, here)
         when = texts.say("handoff.later", language, next_open=next_open)
     return Reply(texts.say("handoff", language, when=when), key="handoff")
-
-
-def spoken_moment(moment: datetime, now: datetime, language: str) -> str:
-    """`demain a 9h00`, `lundi 28 decembre a 9h00` (or in English), for an SMS."""
-    lang = language if language in DAYS else "fr"
-    today, tomorrow, at = RELATIVE[lang]
-    clock = f"{moment.hour}h{moment.minute:02d}" if lang == "fr" else f"{moment:%H:%M}"
-    days = (moment.date() - now.date()).days
-    if days in (0, 1):
-        return f"{(today, tomorrow)[days]} {at} {clock}"
-    day, month = DAYS[lang][moment.weekday()], MONTHS[lang][moment.month - 1]
-    return f"{day} {moment.day} {month} {at} {clock}"

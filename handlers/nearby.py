@@ -10,10 +10,10 @@ from typing import Any
 import phonenumbers
 from opening_hours import State
 
-from bot.content.hours import BREST_TZ
 from bot.content.places import Place
 from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
+from bot.spoken import clock, local, spoken_moment
 from bot.turn import Handoff, Outcome, Turn
 
 PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
@@ -159,7 +159,8 @@ def hours_text(turn: Turn, place: Place) -> str:
     opens = place.hours.next_change(now)
     if opens is None or opens - now > timedelta(days=14):
         return turn.say("place.closed")
-    return turn.say("place.opens", when=when_text(turn, opens.astimezone(BREST_TZ), now))
+    when = spoken_moment(turn.content.texts, turn.language, opens, now)
+    return turn.say("place.opens", when=when)
 
 
 def today_hours(place: Place, now: datetime) -> str:
@@ -171,22 +172,6 @@ def today_hours(place: Place, now: datetime) -> str:
         if state == State.OPEN
     ]
     return ", ".join(spans)
-
-
-def when_text(turn: Turn, moment: datetime, now: datetime) -> str:
-    """'a 14h', 'demain a 9h' or 'jeudi a 9h30'."""
-    days = (moment.date() - now.date()).days
-    if days == 0:
-        return turn.say("when.today", time=clock(moment))
-    if days == 1:
-        return turn.say("when.tomorrow", time=clock(moment))
-    day = turn.say("when.weekdays").split(",")[moment.weekday()]
-    return turn.say("when.day", day=day, time=clock(moment))
-
-
-def clock(moment: datetime) -> str:
-    """A time of day as French notices write it: 9h, 14h30."""
-    return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
 
 
 def distance_text(metres: float, language: str) -> str:
@@ -204,8 +189,3 @@ def phone_text(number: str) -> str:
     except phonenumbers.NumberParseException:
         return number
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def local(moment: datetime) -> datetime:
-    """A moment in Brest's time zone (opening hours are local)."""
-    return moment.astimezone(BREST_TZ)

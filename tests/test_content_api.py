@@ -22,17 +22,17 @@ def content():
 
 def test_texts_fill_placeholders_and_fall_back_to_french(content):
     assert content.texts.say("handoff", when="demain") == (
-        "Je transmets votre message. Une personne va vous repondre demain."
+        "Je transmets votre message. Une personne va vous répondre demain."
     )
     assert content.texts.say("handoff", "en", when="tomorrow").endswith("reply tomorrow.")
-    assert content.texts.say("ask_where", "ar") == "Dans quel quartier ou pres de quelle rue ?"
-    assert content.texts.placeholders("place.one") == {"name", "address", "hours"}
+    assert content.texts.say("ask_where", "ar") == "Dans quel quartier ou près de quelle rue ?"
+    assert content.texts.placeholders("place.card") == {"name", "address", "distance"}
     with pytest.raises(KeyError):
         content.texts.say("no.such.key")
 
 
 def test_required_texts_exist_and_fit_in_sms(content):
-    for key in ("menu.intro", "fallback", "handoff", "ask_where", "stop.confirm", "start.confirm",
+    for key in ("menu.intro", "handoff", "ask_where", "stop.confirm", "start.confirm",
                 "forget.confirm", "emergency", "out_of_scope", "clarify"):  # fmt: skip
         assert key in content.texts
         assert len(content.texts.entries[key]["fr"]) <= SMS_MAX

@@ -17,7 +17,7 @@ async def test_topic_advice_then_where_then_places_and_next_ones(bot):
     first = await bot.say(PERSON, "j'ai besoin d'aide pour ma caf")
     assert [r.key for r in first] == ["mediator.topic", "ask_where"]
     assert "apportez" in first[0].text and "32 30" in first[0].text
-    assert "Rendez-vous conseille" in first[0].text
+    assert "Rendez-vous conseillé" in first[0].text
     places = await bot.say(PERSON, "lambezellec")
     assert [r.key for r in places] == ["place.card", "place.card"]
     assert places[0].venue is not None and "PLUS" in places[-1].text
@@ -34,7 +34,7 @@ async def test_place_in_first_message_answers_at_once(bot):
 async def test_topic_without_places_gives_the_desk_without_asking_where(bot):
     replies = await bot.say(PERSON, "aide pour mon dossier de logement social")
     assert [r.key for r in replies] == ["mediator.topic"]
-    assert "Ou aller" in replies[0].text and "01 70 772 372" in replies[0].text
+    assert "Où aller" in replies[0].text and "01 70 772 372" in replies[0].text
 
 
 async def test_topic_with_nothing_in_content_hands_off_with_the_topic(sqlite_database):

@@ -17,11 +17,11 @@ CHRISTMAS_MORNING = datetime(2026, 12, 25, 9, 30, tzinfo=UTC)  # a Friday, publi
 async def test_location_given_later_answers_nearest_places(bot):
     asked = await bot.say(PERSON, "je cherche un ordinateur")
     assert [r.key for r in asked] == ["ask_where"]
-    assert asked[0].ask_location and asked[0].text == "Dans quel quartier ou pres de quelle rue ?"
+    assert asked[0].ask_location and asked[0].text == "Dans quel quartier ou près de quelle rue ?"
     cards = await bot.say(PERSON, "bellevue")
     assert [r.key for r in cards] == ["place.card", "place.card"]
     assert cards[0].venue is not None and cards[1].venue is None
-    assert " a " in cards[0].text and (" m." in cards[0].text or " km." in cards[0].text)
+    assert " à " in cards[0].text and (" m." in cards[0].text or " km." in cards[0].text)
 
 
 async def test_telegram_location_answers_without_asking(bot):
@@ -54,7 +54,7 @@ async def test_open_now_with_nothing_open_says_when_each_opens(bot):
     bot.now = SUNDAY_NIGHT
     replies = await bot.say(PERSON, "un ordi ouvert maintenant a lambezellec")
     assert replies[0].key == "place.none_open"
-    assert all("ouvre demain a" in r.text or "ouvre " in r.text for r in replies[1:])
+    assert all("ouvre demain à" in r.text or "ouvre " in r.text for r in replies[1:])
     assert len(replies) > 1
 
 
@@ -66,7 +66,7 @@ async def test_public_holiday_closes_places_whose_hours_say_so(sqlite_database):
     )
     bot = ConversationBot(sqlite_database, replace(content, places=places), CHRISTMAS_MORNING)
     replies = await bot.say(PERSON, "scanner un document a quatre moulins")
-    assert "Pimms" in replies[0].text and "Ferme, ouvre demain a 9h" in replies[0].text
+    assert "Pimms" in replies[0].text and "Fermé, ouvre demain à 9h" in replies[0].text
 
 
 async def test_unknown_place_asked_again_then_handed_off(bot):

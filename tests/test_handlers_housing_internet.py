@@ -13,7 +13,7 @@ async def test_first_message_answers_both_questions_active_here(bot):
     replies = await bot.say(PERSON, "je suis locataire hlm a pontanezen, internet a 1 euro ?")
     assert [r.key for r in replies] == ["housing.active", "housing.subscribe", "housing.help"]
     facts = replies[0].text
-    assert "Pontanezen" in facts and "(2020)" in facts and "1,24 EUR" in facts
+    assert "Pontanezen" in facts and "(2020)" in facts and "1,24 €" in facts
     assert "prix au 01/01/2023" in facts  # a fact about the offer names its source date
     assert "Bmh" in replies[1].text
 

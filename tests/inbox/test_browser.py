@@ -58,6 +58,6 @@ async def test_a_mediator_answers_and_closes_from_a_phone(tmp_path):
         await page.get_by_role("button", name="Clore").click()
         await expect(page.get_by_role("status")).to_contain_text("Ticket clos")
         await gw.flush()
-        assert "traitee par l'equipe" in gw.sent[-1][1].text
+        assert "traitée par l'équipe" in gw.sent[-1][1].text
         assert RESIDENT not in await page.content()
         await browser.close()

@@ -13,7 +13,7 @@ async def test_sms_question_reaches_inbox_and_the_answer_reaches_the_resident(tm
     async with running_gateway(tmp_path) as gw:
         await gw.add_mediator("Anne")
         told = await gw.resident_says(RESIDENT, "je voudrais parler a quelqu'un")
-        assert any("Une personne va vous repondre" in t for t in told)
+        assert any("Une personne va vous répondre" in t for t in told)
         assert await gw.resident_says(RESIDENT, "c'est pour mon dossier caf") == []
         await gw.login("Anne")
 
@@ -38,7 +38,7 @@ async def test_sms_question_reaches_inbox_and_the_answer_reaches_the_resident(tm
         await gw.client.post(f"/inbox/tickets/{ticket}/faq", data={"csrf": csrf})
         await gw.client.post(f"/inbox/tickets/{ticket}/close", data={"csrf": csrf})
         await gw.flush()
-        assert "traitee par l'equipe" in gw.sent[-1][1].text
+        assert "traitée par l'équipe" in gw.sent[-1][1].text
         told = await gw.resident_says(RESIDENT, "bonjour")
         assert told and "Une personne" not in told[0]  # the bot answers again
 

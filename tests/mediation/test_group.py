@@ -110,7 +110,7 @@ async def test_group_reply_reaches_the_sms_resident_even_after_a_restart(tmp_pat
         assert twilio.sent[-1]["To"] == RESIDENT and "Yann" in twilio.sent[-1]["Body"]
         await in_group(client, telegram, "/faq", post_id)
         await in_group(client, telegram, "/clore", post_id)
-        await until(lambda: any("traitee par l'equipe" in m["Body"] for m in twilio.sent))
+        await until(lambda: any("traitée par l'équipe" in m["Body"] for m in twilio.sent))
         await until(lambda: any("clos par Yann" in p["text"] for p in posts(telegram)))
 
 
