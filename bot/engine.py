@@ -18,8 +18,10 @@ import handlers
 from bot.crypto import AddressCipher
 from bot.db import Database
 from bot.handoff import Notifier, handoff_reply, open_handoff
+from bot.limits import CAPPED_KEY, WARNING_KEY, Pace, pace_of, ticket_allowed
 from bot.logs import fields
-from bot.messages import InboundMessage, Location, reply_to_dict
+from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
+from bot.metrics import HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message
 from bot.repository import Repository
 from bot.turn import Outcome, Turn
@@ -71,6 +73,8 @@ class Engine:
 
     async def accept(self, inbound: InboundMessage) -> int | None:
         """Store an inbound message; None when it was already stored (a platform retry)."""
+        choice = inbound.choice and printable(inbound.choice)
+        inbound = dataclasses.replace(inbound, text=printable(inbound.text), choice=choice)
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
             contact = await repo.get_or_create_contact(
@@ -114,7 +118,8 @@ class Engine:
             if contact is None or message is None or message.processed_at is not None:
                 return
             conversation = await repo.conversation(contact, self.clock())
-            erased = await self._turn(repo, contact, conversation, message)
+            with TURN_SECONDS.time():
+                erased = await self._turn(repo, contact, conversation, message)
             if not erased:
                 message.processed_at = self.clock()
             await session.commit()
@@ -127,11 +132,20 @@ class Engine:
         message.intent, message.confidence = understood.intent, understood.confidence
         if contact.opted_out and understood.privacy_action not in ("start", "forget"):
             return False  # a STOP is honoured: nothing but the one confirmation until START
+        # STOP, START and OUBLIE always pass the rate limit; the rest is stored, not answered.
+        pace = Pace.ANSWER if understood.privacy_action else await pace_of(repo, message)
+        if pace is Pace.WARN:
+            warning = self.knowledge.content.texts.say(WARNING_KEY, contact.language)
+            await repo.queue_reply(contact, Reply(warning, key=WARNING_KEY), self.clock())
+        if pace is not Pace.ANSWER:
+            LIMITED.labels(pace.value).inc()
         ticket = await repo.open_ticket_of(contact.id)
         if ticket is not None and not _passes_open_ticket(understood, message.text):
             await repo.attach_to_ticket(message, ticket)
-            if self.notifier:
+            if self.notifier and pace is Pace.ANSWER:  # a flood is not posted to the group
                 await self.notifier.ticket_message(repo, ticket, message, self.clock())
+            return False
+        if pace is not Pace.ANSWER:
             return False
         handler, step = self._route(understood, conversation, _location(message), message.text)
         turn = Turn(
@@ -146,6 +160,7 @@ class Engine:
             retention_days=self.retention_days,
         )
         outcome = await handler.handle(turn)
+        TURNS.labels(understood.intent, handler.NAME).inc()
         await self._apply(repo, contact, conversation, message, handler.NAME, outcome)
         return outcome.privacy == "forget"
 
@@ -202,7 +217,14 @@ class Engine:
         if outcome.privacy in ("stop", "start"):
             await repo.set_opted_out(contact, outcome.privacy == "stop")
         replies = list(outcome.replies)
-        if outcome.handoff:
+        if outcome.handoff and not await ticket_allowed(
+            repo, contact.id, outcome.handoff.reason, now
+        ):
+            LIMITED.labels("ticket_capped").inc()
+            capped = self.knowledge.content.texts.say(CAPPED_KEY, contact.language)
+            replies.append(Reply(capped, key=CAPPED_KEY))
+        elif outcome.handoff:
+            HANDOFFS.inc()
             ticket = await open_handoff(repo, contact, message, outcome.handoff, now)
             replies.append(handoff_reply(self.knowledge.content, contact.language, now))
             if self.notifier:

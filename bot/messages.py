@@ -6,8 +6,13 @@ the engine never sees a platform object. These are the only types both sides sha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+# Control characters (but tab and newlines) and lone surrogates: no database stores a NUL
+# or a lone surrogate, and none of them means anything in a resident's message.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,8 @@ def reply_from_dict(data: dict) -> Reply:
         ask_location=bool(data.get("ask_location")),
         key=data.get("key", ""),
     )
+
+
+def printable(text: str) -> str:
+    """The text without control characters and lone surrogates."""
+    return UNPRINTABLE.sub("", text)

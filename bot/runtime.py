@@ -16,6 +16,7 @@ from bot.crypto import AddressCipher
 from bot.db import Database
 from bot.engine import Engine, utcnow
 from bot.logs import fields
+from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outbox import OutboxWorker
 
 log = logging.getLogger("aiguillage")
@@ -49,7 +50,9 @@ class Runtime:
         and answer it in the background. False when it was a duplicate."""
         message_id = await self.engine.accept(inbound)
         if message_id is None:
+            DUPLICATES.labels(inbound.address.channel).inc()
             return False
+        MESSAGES_IN.labels(inbound.address.channel).inc()
         self.spawn(self._answer(message_id))
         return True
 

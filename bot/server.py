@@ -14,10 +14,11 @@ from types import ModuleType
 
 from aiohttp import web
 
-from bot import __version__, inbox
+from bot import __version__, inbox, metrics
 from bot.channels import registry
 from bot.config import Settings
 from bot.engine import utcnow
+from bot.intake import bounded_body
 from bot.logs import fields
 from bot.mediation.group import mediators_group
 from bot.outage import database_outage
@@ -33,10 +34,11 @@ MAX_BODY = 64 * 1024  # platforms' webhooks are a few kB; anything bigger is ref
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the application; the runtime starts with it and stops with it."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[metrics.timed, bounded_body])
     app.middlewares.append(database_outage)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
+    metrics.mount(app, RUNTIME)
     app.router.add_post("/admin/reload", admin_reload)
     channels = enabled_channels(settings)
     for channel in channels:

@@ -88,6 +88,8 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Twili
 async def signed_form(request: web.Request) -> dict[str, str]:
     """The webhook's form, once its signature is checked against our public URL; else 403."""
     webhooks = request.app[WEBHOOKS]
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise web.HTTPUnsupportedMediaType(text="Twilio posts application/x-www-form-urlencoded\n")
     form = await request.post()
     # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see.
     url = webhooks.public_base_url + request.rel_url.path_qs

@@ -164,9 +164,14 @@ async def webhook(request: web.Request) -> web.Response:
     ):
         log.warning("telegram.bad_secret")
         raise web.HTTPForbidden(text="wrong secret token\n")
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="Telegram sends application/json\n")
     try:
-        update = Update.de_json(await request.json(), updates.bot)
-    except (ValueError, KeyError, TypeError):
+        data = await request.json()
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("no update_id")
+        update = Update.de_json(data, updates.bot)
+    except (ValueError, KeyError, TypeError, AttributeError):  # PTB trusts the JSON's shape
         raise web.HTTPBadRequest(text="not a Telegram update\n") from None
     await updates.accept(update)
     return web.Response()
@@ -192,7 +197,7 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
     address = Address(NAME, str(message.chat.id))
     language = _language(message.from_user.language_code if message.from_user else None)
     platform_id = str(update.update_id)
-    if message.location:
+    if message.location and on_earth(message.location.latitude, message.location.longitude):
         where = Location(message.location.latitude, message.location.longitude)
         return InboundMessage(address, "", platform_id, now, location=where, language=language)
     text = message.text or message.caption
@@ -201,6 +206,11 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
     if text.split(maxsplit=1)[0] == "/start":
         return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
     return InboundMessage(address, text, platform_id, now, language=language)
+
+
+def on_earth(latitude: float, longitude: float) -> bool:
+    """A real position (a forged update may carry anything); others are ignored."""
+    return -90 <= latitude <= 90 and -180 <= longitude <= 180
 
 
 def _button_label(update: Update) -> str | None:
@@ -212,7 +222,7 @@ def _button_label(update: Update) -> str | None:
 
 
 def _language(code: str | None) -> str | None:
-    return code.split("-")[0].lower() if code else None
+    return code.split("-")[0].lower()[:5] if code else None  # stored in 5 characters
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -13,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
+from bot.inbox.lockout import LOGIN_GUARD, client_address
 from bot.inbox.pages import login_page
 
 SESSION_COOKIE = "aig_session"
@@ -109,12 +111,21 @@ async def login(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
         raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page\n")
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
-    inbox = request.app[INBOX]
+    inbox, guard, address = request.app[INBOX], request.app[LOGIN_GUARD], client_address(request)
+    until = guard.locked_until(name, address, inbox.now())
+    if until is not None:  # the password is not even checked: a lockout tells nothing
+        minutes = math.ceil((until - inbox.now()).total_seconds() / 60)
+        error = f"Trop d'essais manqués. Réessayez dans {minutes} minutes."
+        headers = {"Retry-After": str(minutes * 60)}
+        page = login_page(expected, error=error)
+        return web.Response(text=page, content_type="text/html", status=429, headers=headers)
     async with open_repo(request) as repo:
         mediator = await repo.mediator_named(name)
         if not password_matches(mediator and mediator.password_hash, password):
+            guard.failed(name, address, inbox.now())
             page = login_page(expected, error="Nom ou mot de passe incorrect.")
             return web.Response(text=page, content_type="text/html", status=401)
+        guard.succeeded(name, address)
         token = secrets.token_urlsafe(32)
         expires = inbox.now() + SESSION_LIFETIME
         await repo.add_session(mediator, token_hash(token), secrets.token_urlsafe(32), expires)

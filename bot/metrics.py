@@ -1,0 +1,123 @@
+"""Prometheus metrics at GET /metrics: this process's counters and histograms, and the
+queue and ticket figures read from the database at each scrape. No label holds personal data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import OutboxItem, Ticket
+from bot.repository import OPEN_STATUSES
+
+REGISTRY = CollectorRegistry()
+MESSAGES_IN = Counter(
+    "aiguillage_messages_in",
+    "Residents' messages stored, by channel (platform retries not counted)",
+    ["channel"],
+    registry=REGISTRY,
+)
+DUPLICATES = Counter(
+    "aiguillage_duplicates",
+    "Platform retries of a message already stored, by channel",
+    ["channel"],
+    registry=REGISTRY,
+)
+TURNS = Counter(
+    "aiguillage_turns",
+    "Answered turns by understood intent and the handler that answered (clarify, fallback...)",
+    ["intent", "handler"],
+    registry=REGISTRY,
+)
+HANDOFFS = Counter(
+    "aiguillage_handoffs", "Turns that handed the resident to mediators", registry=REGISTRY
+)
+LIMITED = Counter(
+    "aiguillage_limited",
+    "Messages held back by an abuse limit: warned, silent (rate), ticket_capped",
+    ["limit"],
+    registry=REGISTRY,
+)
+REQUEST_SECONDS = Histogram(
+    "aiguillage_request_seconds",
+    "Time to handle an HTTP request (webhooks: until the platform is acknowledged), by route",
+    ["route"],
+    registry=REGISTRY,
+)
+TURN_SECONDS = Histogram(
+    "aiguillage_turn_seconds",
+    "Time to run one turn: understand, answer, save and queue the replies",
+    registry=REGISTRY,
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Observe each request's duration under its route pattern (never its concrete path)."""
+    route = request.match_info.route.resource
+    name = route.canonical if route is not None else "unmatched"
+    started = time.perf_counter()
+    try:
+        return await handler(request)
+    finally:
+        REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
+
+
+def mount(app: web.Application, runtime_key: web.AppKey) -> None:
+    """Serve GET /metrics (no personal data in it; restrict it at the proxy if you wish)."""
+
+    async def exposition(request: web.Request) -> web.Response:
+        runtime = request.app[runtime_key]
+        async with runtime.database.session() as session:
+            gauges = await database_gauges(session)
+        return web.Response(body=text_format(gauges), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/metrics", exposition)
+
+
+async def database_gauges(session: AsyncSession) -> list[Metric]:
+    """Outbox rows by channel and status (pending = queue depth; sent and delivered = messages
+    out; failed = given up), and open tickets by status. Shared by every process."""
+    outbox = GaugeMetricFamily(
+        "aiguillage_outbox", "Outbox rows by channel and status", labels=["channel", "status"]
+    )
+    query = select(OutboxItem.channel, OutboxItem.status, func.count())
+    for channel, status, count in await session.execute(
+        query.group_by(OutboxItem.channel, OutboxItem.status)
+    ):
+        outbox.add_metric([channel, status], count)
+    tickets = GaugeMetricFamily(
+        "aiguillage_open_tickets", "Tickets open or taken by a mediator", labels=["status"]
+    )
+    counts = dict.fromkeys(OPEN_STATUSES, 0)
+    query = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
+    counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
+    for status, count in counts.items():
+        tickets.add_metric([status], count)
+    return [outbox, tickets]
+
+
+def text_format(gauges: list[Metric]) -> bytes:
+    """The Prometheus text format: this process's counters, then the database's gauges."""
+    scrape = CollectorRegistry()
+    scrape.register(_Collected(gauges))
+    return generate_latest(REGISTRY) + generate_latest(scrape)
+
+
+class _Collected:
+    """Metrics already read, for one scrape."""
+
+    def __init__(self, metrics: list[Metric]) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> list[Metric]:
+        return self.metrics
