@@ -3,11 +3,14 @@
 twilio = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
 async with twilio.serving() as base_url: ...   # TWILIO_API_BASE_URL=base_url
 twilio.fail_next(2, status=500)                 # the next two sends fail
+twilio.hang_next(1, seconds=2)                  # the next send hangs, then fails (a timeout)
+twilio.delay = 0.2                              # every send takes this long (in flight)
 twilio.sent                                     # [{"To": ..., "Body": ...}, ...]
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -37,6 +40,8 @@ class FakeTwilio:
         self.auth_token = auth_token
         self.sent: list[dict[str, str]] = []  # accepted messages, in order
         self.requests = 0
+        self.delay = 0.0
+        self._hangs: list[float] = []
         self._failures: list[Failure] = []
         self._sids = (f"SM{n:032x}" for n in itertools.count(1))
 
@@ -45,6 +50,10 @@ class FakeTwilio:
     ) -> None:
         """Refuse the next `count` sends with this HTTP status and Twilio error code."""
         self._failures += [Failure(status, code, message)] * count
+
+    def hang_next(self, count: int, seconds: float) -> None:
+        """Hold the next `count` sends for `seconds`, then refuse them (Twilio unreachable)."""
+        self._hangs += [seconds] * count
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[str]:
@@ -64,9 +73,13 @@ class FakeTwilio:
         expected = encode_basic_auth(self.account_sid, self.auth_token)
         if auth != expected or request.match_info["sid"] != self.account_sid:
             return _error(401, 20003, "Authenticate")
+        if self._hangs:
+            await asyncio.sleep(self._hangs.pop(0))
+            return _error(503, 20503, "Service Unavailable")
         if self._failures:
             failure = self._failures.pop(0)
             return _error(failure.status, failure.code, failure.message)
+        await asyncio.sleep(self.delay)
         form = {key: str(value) for key, value in (await request.post()).items()}
         if not form.get("To") or not form.get("Body") or not form.get("From"):
             return _error(400, 21604, "A 'To', 'From' and 'Body' are required")
