@@ -28,8 +28,14 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "alembic", "httpx", "telegram", "twilio", "sqlalchemy"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Kept at WARNING even in DEBUG: their debug lines quote SQL parameters, updates and
+    # request bodies, which hold numbers and messages.
+    noisy = (
+        "aiohttp.access", "aiosqlite", "alembic", "asyncpg", "httpx", "sqlalchemy", "telegram",
+        "twilio",
+    )  # fmt: skip
+    for name in noisy:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 def fields(**values: object) -> dict:
