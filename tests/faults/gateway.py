@@ -63,6 +63,10 @@ class GatewayProcess:
     async def start(self) -> None:
         """Launch, then wait until /healthz answers 200."""
         self.launch()
+        await self.healthy()
+
+    async def healthy(self) -> None:
+        """Wait until /healthz answers 200 (30 s at most)."""
         async with ClientSession(timeout=ClientTimeout(total=2)) as session:
             for _ in range(300):
                 if self.process.poll() is not None:
