@@ -4,6 +4,7 @@ telegram = FakeTelegram()
 async with telegram.serving() as base_url: ...   # TELEGRAM_API_BASE_URL=base_url
 telegram.push(telegram.text_update(42, "bonjour"))   # served by getUpdates
 telegram.fail_next(2, 429, retry_after=1)         # the next two sends are refused
+telegram.hang_next(1, seconds=6)                  # the next send hangs, then fails
 telegram.sent("sendMessage")                      # parameters of accepted calls
 """
 
@@ -44,6 +45,7 @@ class FakeTelegram:
         self.webhook: dict = {}
         self._accepted: list[tuple[str, dict]] = []
         self._failures: list[Failure] = []
+        self._hangs: list[float] = []
         self._updates: list[dict] = []
         self._arrived = asyncio.Event()
         self._update_ids = itertools.count(1000)
@@ -52,6 +54,10 @@ class FakeTelegram:
     def fail_next(self, count: int, status: int, retry_after: int | None = None) -> None:
         """Refuse the next `count` sending calls with this status."""
         self._failures += [Failure(status, retry_after)] * count
+
+    def hang_next(self, count: int, seconds: float) -> None:
+        """Hold the next `count` sending calls for `seconds`, then refuse them (a timeout)."""
+        self._hangs += [seconds] * count
 
     def sent(self, method: str = "sendMessage") -> list[dict]:
         """Parameters of the accepted calls of `method`, in order."""
@@ -117,6 +123,9 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method, params = request.match_info["method"], await _parameters(request)
         self.calls.append((method, params))
+        if method in SENDING and self._hangs:
+            await asyncio.sleep(self._hangs.pop(0))
+            return _error(500, DESCRIPTIONS[500])
         if method in SENDING and self._failures:
             failure = self._failures.pop(0)
             return _error(failure.status, DESCRIPTIONS[failure.status], failure.retry_after)
