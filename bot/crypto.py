@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -53,6 +54,11 @@ class AddressCipher:
         """Hashes under the current key first, then under the previous one."""
         data = f"{channel}:{value}".encode()
         return [hmac.new(k, data, hashlib.sha256).hexdigest() for k in self._hash_keys]
+
+
+def cipher_for(settings: Any) -> AddressCipher:
+    """The cipher of a running configuration: current key, and the previous one if rotating."""
+    return AddressCipher(settings.secret_key, settings.secret_key_previous)
 
 
 def mask_address(channel: str, value: str) -> str:

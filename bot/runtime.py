@@ -12,7 +12,7 @@ from typing import Any
 from bot.channels import Sender
 from bot.config import Settings
 from bot.content import ContentError, load_content
-from bot.crypto import AddressCipher
+from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
 from bot.engine import Engine, utcnow
 from bot.logs import fields
@@ -88,7 +88,7 @@ async def start_runtime(
     database = Database(settings.database_url)
     await database.upgrade()
     content = load_content(settings.content_dir)
-    cipher = AddressCipher(settings.secret_key, settings.secret_key_previous)
+    cipher = cipher_for(settings)
     engine = Engine(
         database,
         cipher,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from bot.config import load_settings
-from bot.crypto import AddressCipher
+from bot.crypto import cipher_for
 from bot.db import Database
 from bot.inbox.auth import hash_password
 from bot.mediation.stats import figures, rows
@@ -52,9 +52,7 @@ def _with_repo(work: Callable[[MediationRepository], Awaitable[T]]) -> T:
         try:
             await database.upgrade()
             async with database.session() as session:
-                result = await work(
-                    MediationRepository(session, AddressCipher(settings.secret_key))
-                )
+                result = await work(MediationRepository(session, cipher_for(settings)))
                 await session.commit()
                 return result
         finally:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
-from bot.crypto import AddressCipher
+from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
 from bot.privacy.access import export_person, parse_address
 from bot.privacy.keys import rotate_keys
@@ -68,7 +68,7 @@ def _in_session(
     settings: Settings, work: Callable[[AsyncSession, AddressCipher], Awaitable[Any]]
 ) -> Any:
     """Run `work` on the migrated database in one committed session."""
-    cipher = AddressCipher(settings.secret_key, settings.secret_key_previous)
+    cipher = cipher_for(settings)
 
     async def run() -> Any:
         database = Database(settings.database_url)
