@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import load_content
-from bot.content.hours import BREST_TZ
+from bot.content.hours import BREST_TZ, place_hours
 from bot.content.texts import SMS_MAX
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -77,3 +77,18 @@ def test_gazetteer_knows_residents_short_forms(content):
 def test_language_is_loaded_when_the_understanding_ships_it(content):
     if (CONTENT / "langue").exists():
         assert content.language is not None
+
+
+@pytest.mark.parametrize(
+    ("expression", "open_on_christmas"),
+    [
+        ("Mo-Su 09:00-18:00", False),  # no PH rule: closed on public holidays
+        ("Mo-Su 09:00-18:00; PH 10:00-12:00", True),
+        ("24/7", True),
+    ],
+)
+def test_places_close_on_public_holidays_unless_their_hours_say_otherwise(
+    expression, open_on_christmas
+):
+    christmas_eleven = datetime(2026, 12, 25, 11, 0, tzinfo=BREST_TZ)
+    assert place_hours(expression).is_open(christmas_eleven) is open_on_christmas

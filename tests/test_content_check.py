@@ -153,7 +153,7 @@ BROKEN = [
         "textes.yaml",
         '  fr: "Je ne sais pas',
         '  de: "Je ne sais pas',
-        "fallback.de: langue inconnue",
+        "housing.unknown.de: langue inconnue",
     ),
     (
         "text braces",

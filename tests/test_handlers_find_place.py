@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.content import load_content
-from bot.content.hours import parse_hours
-from tests.harness import CONTENT_DIR, ConversationBot
+from tests.harness import ConversationBot
 
 PERSON = "+33600000101"
 SUNDAY_NIGHT = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)  # 23:00 in Brest: all closed
@@ -58,13 +55,8 @@ async def test_open_now_with_nothing_open_says_when_each_opens(bot):
     assert len(replies) > 1
 
 
-async def test_public_holiday_closes_places_whose_hours_say_so(sqlite_database):
-    content = load_content(CONTENT_DIR)
-    places = tuple(
-        replace(p, hours=parse_hours(f"{p.horaires}; PH off")) if p.horaires else p
-        for p in content.places
-    )
-    bot = ConversationBot(sqlite_database, replace(content, places=places), CHRISTMAS_MORNING)
+async def test_places_are_closed_on_public_holidays(sqlite_database):
+    bot = ConversationBot(sqlite_database, now=CHRISTMAS_MORNING)
     replies = await bot.say(PERSON, "scanner un document a quatre moulins")
     assert "Pimms" in replies[0].text and "Fermé, ouvre demain à 9h" in replies[0].text
 

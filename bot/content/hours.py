@@ -24,3 +24,14 @@ def parse_hours(expression: str) -> OpeningHours:
             f"horaires invalides (syntaxe OSM opening_hours, colonne {column}): "
             f"{expression!r} ({hint.group(1) if hint else 'erreur de syntaxe'})"
         ) from error
+
+
+def place_hours(expression: str) -> OpeningHours:
+    """A place's hours; without a `PH` rule it is closed on French public holidays.
+
+    National exports rarely say what happens on holidays, and the public services they list
+    (mairies, médiathèques, France services) close on them; write `PH ...` to say otherwise.
+    """
+    if "PH" in expression or expression.strip() == "24/7":
+        return parse_hours(expression)
+    return parse_hours(f"{expression}; PH off")

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from opening_hours import OpeningHours
 
 from bot.content.csvfile import read_rows
-from bot.content.hours import parse_hours
+from bot.content.hours import place_hours
 from bot.content.model import Problem
 from bot.content.schema import Schema, check_row, parse_date, split_multi
 from bot.content.topics import TOPICS
@@ -176,6 +176,6 @@ def _place(row: dict[str, str], extra: dict[str, str]) -> Place:
         services_bot=frozenset(split_multi(extra["services_bot"])),
         verifie_le=date.fromisoformat(extra["verifie_le"]),
         source=extra["source"].strip(),
-        hours=parse_hours(horaires) if horaires else None,
+        hours=place_hours(horaires) if horaires else None,
         record=MappingProxyType(dict(row)),
     )
