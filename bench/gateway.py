@@ -52,7 +52,8 @@ SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 LEVELS = (1, 10, 50, 200)
 SECONDS_PER_LEVEL = 3.0
 RATE, RATE_SECONDS = 200, 5.0
-REPLY_TIMEOUT = 120.0  # seconds to wait for the last reply of a level
+REPLY_TIMEOUT = 60.0  # seconds to wait for the last reply of a level
+LOGS = Path(tempfile.gettempdir()) / "aiguillage-bench"  # each server's output, kept
 GRACE = 0.5  # seconds to wait after the last expected reply, for a duplicate to show up
 
 
@@ -107,6 +108,7 @@ class Figures:
 class Server:
     url: str
     pid: int
+    log: Path
 
 
 def residents(texts: list[str]) -> Iterator[Message]:
@@ -145,10 +147,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def listens(pid: int, port: int) -> bool:
+    """Whether process `pid` owns the listening TCP socket on `port` (not another server)."""
+    listening = set()
+    for row in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state, inode = row.split()[1], row.split()[3], row.split()[9]
+        if state == "0A" and int(local.split(":")[1], 16) == port:
+            listening.add(f"socket:[{inode}]")
+    fds = Path(f"/proc/{pid}/fd")
+    return any(os.readlink(fd) in listening for fd in fds.iterdir())
+
+
 @asynccontextmanager
-async def process(command: list[str], env: dict[str, str], port: int) -> AsyncIterator[Server]:
-    """Run a server process until it answers /healthz; stop it afterwards."""
-    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryFile() as log:
+async def process(
+    name: str, command: list[str], env: dict[str, str], port: int
+) -> AsyncIterator[Server]:
+    """Run a server process until it answers /healthz; stop it afterwards (its log is kept)."""
+    LOGS.mkdir(exist_ok=True)
+    log_path = LOGS / f"{name}-{port}.log"
+    with tempfile.TemporaryDirectory() as folder, log_path.open("w+b") as log:
         # The working directory is empty: no .env of this checkout leaks into the settings.
         child = await asyncio.create_subprocess_exec(
             *command, cwd=folder, env=env, stdout=log, stderr=log
@@ -162,14 +179,14 @@ async def process(command: list[str], env: dict[str, str], port: int) -> AsyncIt
                         raise RuntimeError(f"{command} exited:\n{log.read().decode()[-3000:]}")
                     try:
                         async with session.get(f"{url}/healthz") as response:
-                            if response.status == 200:
+                            if response.status == 200 and listens(child.pid, port):
                                 break
                     except OSError:
                         pass
                     await asyncio.sleep(0.1)
                 else:
                     raise RuntimeError(f"{command} did not answer /healthz in 60 s")
-            yield Server(url, child.pid)
+            yield Server(url, child.pid, log_path)
         finally:
             child.terminate()
             await child.wait()
@@ -191,14 +208,14 @@ def gateway(database_url: str, twilio_url: str, content_dir: Path = CONTENT_DIR)
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "TWILIO_API_BASE_URL": twilio_url,
     }
-    return process([sys.executable, "-m", "bot", "serve"], env, port)
+    return process("gateway", [sys.executable, "-m", "bot", "serve"], env, port)
 
 
 def bare() -> AsyncIterator[Server]:
     """The ceiling: an aiohttp process that reads the form and returns empty TwiML."""
     port = free_port()
     env = {"PATH": os.environ.get("PATH", "")}
-    return process([sys.executable, __file__, "--bare", str(port)], env, port)
+    return process("bare", [sys.executable, __file__, "--bare", str(port)], env, port)
 
 
 def serve_bare(port: int) -> None:
@@ -345,16 +362,21 @@ class Bench:
         rows = []
         for concurrency in LEVELS:
             sent = await closed_loop(self.session, server, self.messages, concurrency, seconds)
-            rows.append(await self.row(target, f"c={concurrency}", sent, answered))
+            rows.append(await self.row(target, server, f"c={concurrency}", sent, answered))
             print(line(rows[-1]), flush=True)
         return rows
 
-    async def row(self, target: str, load: str, sent: list[Sent], answered: bool) -> Figures:
+    async def row(
+        self, target: str, server: Server, load: str, sent: list[Sent], answered: bool
+    ) -> Figures:
         """The figures of a run, with the replies checked when the target answers."""
         if not answered:
             return figures(target, load, sent)
         got = await arrivals(self.twilio, sent, self.expected)
-        return figures(target, load, sent, got, self.expected)
+        row = figures(target, load, sent, got, self.expected)
+        if row.lost or row.twice:
+            print(f"{target} {load}: lost or answered twice; see {server.log}", file=sys.stderr)
+        return row
 
 
 @asynccontextmanager
@@ -378,7 +400,7 @@ async def full() -> list[Figures]:
         async with postgres_database() as url, gateway(url, b.twilio_url) as server:
             rows += await b.levels("postgresql", server, answered=True)
             sent = await fixed_rate(b.session, server, b.messages, RATE, RATE_SECONDS)
-            rows.append(await b.row("postgresql", f"{RATE}/s", sent, answered=True))
+            rows.append(await b.row("postgresql", server, f"{RATE}/s", sent, answered=True))
             print(line(rows[-1]), flush=True)
     return rows
 
@@ -401,7 +423,7 @@ async def quick() -> list[Figures]:
         with tempfile.TemporaryDirectory() as folder:
             async with gateway(f"sqlite+aiosqlite:///{folder}/bench.db", b.twilio_url) as server:
                 sent = await closed_loop(b.session, server, b.messages, 2, 60.0, count=20)
-                return [await b.row("sqlite", "c=2", sent, answered=True)]
+                return [await b.row("sqlite", server, "c=2", sent, answered=True)]
 
 
 def main() -> int:
