@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -154,8 +155,11 @@ def listens(pid: int, port: int) -> bool:
         local, state, inode = row.split()[1], row.split()[3], row.split()[9]
         if state == "0A" and int(local.split(":")[1], 16) == port:
             listening.add(f"socket:[{inode}]")
-    fds = Path(f"/proc/{pid}/fd")
-    return any(os.readlink(fd) in listening for fd in fds.iterdir())
+    sockets = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # a descriptor closed while we look
+            sockets.add(os.readlink(fd))
+    return bool(sockets & listening)
 
 
 @asynccontextmanager
@@ -412,7 +416,7 @@ def ratios(rows: list[Figures]) -> list[str]:
     for row in rows:
         if row.target != "bare" and row.load in ceiling and row.answered_rate:
             share = row.answered_rate / ceiling[row.load]
-            out.append(f"{row.target:<11} {row.load:>9}  {share:>6.0%} of bare (target ≥ 30 %)")
+            out.append(f"{row.target:<11} {row.load:>9}  {share:>6.1%} of bare (target ≥ 30 %)")
     return out
 
 
