@@ -7,7 +7,7 @@ the engine never sees a platform object. These are the only types both sides sha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 # Control characters (but tab and newlines) and lone surrogates: no database stores a NUL
@@ -71,19 +71,8 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     venue: Venue | None = None
-    ask_location: bool = False
+    location_button: str = ""  # label of a "share my location" button, where channels have one
     key: str = ""  # content key of the sentence, for metrics and cost reports
-
-
-@dataclass(frozen=True)
-class OutboundMessage:
-    """A reply on its way to one address, as the outbox hands it to a channel."""
-
-    outbox_id: int
-    address: Address
-    reply: Reply
-    attempt: int = 1
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def reply_to_dict(reply: Reply) -> dict:
@@ -94,8 +83,8 @@ def reply_to_dict(reply: Reply) -> dict:
     if reply.venue:
         v = reply.venue
         data["venue"] = [v.name, v.address, v.latitude, v.longitude]
-    if reply.ask_location:
-        data["ask_location"] = True
+    if reply.location_button:
+        data["location_button"] = reply.location_button
     return data
 
 
@@ -106,7 +95,7 @@ def reply_from_dict(data: dict) -> Reply:
         text=data["text"],
         choices=tuple(Choice(label, value) for label, value in data.get("choices", ())),
         venue=Venue(*venue) if venue else None,
-        ask_location=bool(data.get("ask_location")),
+        location_button=data.get("location_button", ""),
         key=data.get("key", ""),
     )
 

@@ -64,7 +64,7 @@ def asks_more(turn: Turn) -> bool:
 
 def ask_where(turn: Turn) -> Reply:
     """Ask where the resident is; Telegram shows a 'share my location' button."""
-    return Reply(turn.say("ask_where"), ask_location=True, key="ask_where")
+    return Reply(turn.say("ask_where"), location_button=turn.say("share_location"), key="ask_where")
 
 
 def ask_again(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
@@ -77,7 +77,7 @@ def ask_again(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
         summary = f"{turn.text} (lieu introuvable: {near.text})"
         return Outcome(handoff=Handoff("no_answer", topic=slots.get("topic"), summary=summary))
     text = turn.say("place.unknown_near", near=near.text)
-    reply = Reply(text, ask_location=True, key="place.unknown_near")
+    reply = Reply(text, location_button=turn.say("share_location"), key="place.unknown_near")
     return Outcome((reply,), step="where", slots={**slots, "tries": tries}, expect="where")
 
 

@@ -14,7 +14,9 @@ CHRISTMAS_MORNING = datetime(2026, 12, 25, 9, 30, tzinfo=UTC)  # a Friday, publi
 async def test_location_given_later_answers_nearest_places(bot):
     asked = await bot.say(PERSON, "je cherche un ordinateur")
     assert [r.key for r in asked] == ["ask_where"]
-    assert asked[0].ask_location and asked[0].text == "Dans quel quartier ou près de quelle rue ?"
+    assert (
+        asked[0].location_button and asked[0].text == "Dans quel quartier ou près de quelle rue ?"
+    )
     cards = await bot.say(PERSON, "bellevue")
     assert [r.key for r in cards] == ["place.card", "place.card"]
     assert cards[0].venue is not None and cards[1].venue is None

@@ -20,7 +20,7 @@ async def test_greeting_gives_the_numbered_menu_and_4_reaches_a_person(bot):
 async def test_menu_choice_1_starts_the_place_dialogue(bot):
     await bot.say(PERSON, "bonjour")
     asked = await bot.say(PERSON, "1")
-    assert asked[0].key == "ask_where" and asked[0].ask_location
+    assert asked[0].key == "ask_where" and asked[0].location_button
 
 
 async def test_out_of_scope_says_what_the_bot_does_and_offers_a_person(bot):

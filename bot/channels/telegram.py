@@ -51,7 +51,6 @@ POLL_PAUSE = 5.0  # seconds before polling again after an error
 # /start is what Telegram sends when a person opens the bot: a greeting, not the
 # SMS keyword START that resumes messages after a STOP.
 START_CHOICE = "greeting"
-LOCATION_BUTTON = "📍 Envoyer ma position"
 
 log = logging.getLogger("aiguillage.telegram")
 
@@ -276,8 +275,8 @@ def message_parts(
 ) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup | None]:
     """The text and keyboard of a reply. A message has one keyboard: when it asks for the
     location, that button wins and the choices are numbered in the text, as in an SMS."""
-    if reply.ask_location:
-        button = KeyboardButton(LOCATION_BUTTON, request_location=True)
+    if reply.location_button:
+        button = KeyboardButton(reply.location_button, request_location=True)
         keyboard = ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
         return render_plain(reply), keyboard
     if reply.choices:

@@ -145,10 +145,14 @@ OUTBOUND = [
     ),
     (
         "asking the location: a location button, choices numbered",
-        Reply("Où êtes-vous ?", choices=(Choice("Bellevue", "b"),), ask_location=True),
+        Reply(
+            "Où êtes-vous ?",
+            choices=(Choice("Bellevue", "b"),),
+            location_button="📍 Envoyer ma position",
+        ),
         {"text": "Où êtes-vous ?\n1. Bellevue"},
         {
-            "keyboard": [[{"text": telegram.LOCATION_BUTTON, "request_location": True}]],
+            "keyboard": [[{"text": "📍 Envoyer ma position", "request_location": True}]],
             "resize_keyboard": True,
             "one_time_keyboard": True,
         },
