@@ -99,8 +99,11 @@ class OutboxWorker:
                 log.exception("outbox.error")
                 sent = 0
             if sent < self.batch:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
+                # that lands as the wake-up fires, and a stopping server then waits forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
 
     async def send_due(self) -> int:
         """Claim and send one batch of due rows; returns how many were claimed.
