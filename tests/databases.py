@@ -12,7 +12,9 @@ import asyncpg
 
 from bot.db import Database
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ("sqlite", "postgresql")
 
 
@@ -23,7 +25,9 @@ async def postgres_database() -> AsyncIterator[str]:
     admin = await asyncpg.connect(POSTGRES_ADMIN_URL)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace(
+            "postgresql://", "postgresql+asyncpg://"
+        )
         yield f"{base}/{name}"
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -33,10 +37,7 @@ async def postgres_database() -> AsyncIterator[str]:
 @asynccontextmanager
 async def migrated_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database of the given backend."""
-    if backend == "sqlite":
-        urls = _sqlite_url(tmp_path)
-    else:
-        urls = postgres_database()
+    urls = _sqlite_url(tmp_path) if backend == "sqlite" else postgres_database()
     async with urls as url:
         database = Database(url)
         await database.upgrade()

@@ -1,6 +1,6 @@
 """Whole conversations through the real engine and storage (errbot's testbot, in spirit):
 
-    replies = await bot.say("+33600000001", "papi bellevue")
+replies = await bot.say("+33600000001", "papi bellevue")
 """
 
 from __future__ import annotations
