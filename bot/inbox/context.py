@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.mediation.group import MediatorsGroup
 from bot.mediation.models import Mediator
 from bot.mediation.store import MediationRepository
 
@@ -28,6 +29,11 @@ class Inbox:
     @property
     def content(self) -> Any:
         return self.runtime().engine.knowledge.content
+
+    def group(self) -> MediatorsGroup | None:
+        """The mediators' Telegram group, where inbox actions are announced, when configured."""
+        notifier = self.runtime().engine.notifier
+        return notifier if isinstance(notifier, MediatorsGroup) else None
 
     @property
     def reminder_delay(self) -> timedelta:

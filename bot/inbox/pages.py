@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from html import escape
+from urllib.parse import urlencode
 
 from bot.mediation.display import STATUSES, local_time
-from bot.mediation.tickets import TicketCard
+from bot.mediation.tickets import TicketCard, aware
 
 VIEWS = {"open": "Ouverts", "mine": "Les miens", "all": "Tous"}
+Activity = Mapping[int, tuple[int, datetime]]  # ticket id -> resident messages, last one
 
 
 def layout(title: str, body: str, who: str | None = None, csrf: str = "", active: str = "") -> str:
@@ -57,8 +61,8 @@ def login_page(token: str, error: str = "") -> str:
     return layout("Connexion", body)
 
 
-def ticket_line(card: TicketCard, me: str) -> str:
-    """One ticket in a list."""
+def ticket_line(card: TicketCard, me: str, activity: Activity) -> str:
+    """One ticket in a list; `data-version` changes whenever what it shows changes."""
     tags = [STATUSES.get(card.status, card.status), card.topic or "", card.quartier or ""]
     flags = ""
     if card.waiting:
@@ -67,23 +71,28 @@ def ticket_line(card: TicketCard, me: str) -> str:
         flags += '<span class="mine">pour vous</span>'
     meta = " · ".join(escape(t) for t in tags if t)
     who = f" · {escape(card.assigned_to)}" if card.assigned_to else ""
-    return (
-        f'<li><a href="/inbox/tickets/{card.id}"><strong>#{card.id}</strong> '
+    count, last = activity.get(card.id, (0, None))
+    said = f" · {count} message{'s' if count > 1 else ''}, dernier {local_time(aware(last))}"
+    inner = (
+        f'<a href="/inbox/tickets/{card.id}"><strong>#{card.id}</strong> '
         f"{escape(card.summary[:120]) or '(sans résumé)'}</a>"
         f'<p class="meta">{meta}{who} · {escape(card.channel)} {escape(card.masked_address)} · '
-        f"{local_time(card.created_at)} {flags}</p></li>"
+        f"{local_time(card.created_at)}{said if last else ''} {flags}</p>"
     )
+    version = hashlib.sha256(inner.encode()).hexdigest()[:16]
+    return f'<li data-id="{card.id}" data-version="{version}">{inner}</li>'
 
 
 def list_page(
     cards: list[TicketCard],
+    activity: Activity,
     view: str,
     chosen: Mapping[str, str],
     options: Mapping[str, Iterable[str]],
     me: str,
     csrf: str,
 ) -> str:
-    """A list of tickets with its filters."""
+    """A list of tickets with its filters; the script polls its rows (see `tickets.json`)."""
     selects = "".join(
         f'<label for="{name}">{label}</label><select id="{name}" name="{name}">'
         f'<option value="">tous</option>{_options(options[name], chosen.get(name, ""))}</select>'
@@ -94,8 +103,14 @@ def list_page(
         f'<input type="hidden" name="view" value="{escape(view)}">{selects}'
         '<button type="submit">Filtrer</button></form>'
     )
-    items = "".join(ticket_line(c, me) for c in cards) or "<li>Aucun ticket.</li>"
-    body = f'{filters}<ul class="tickets" aria-live="polite">{items}</ul>'
+    poll = "/inbox/tickets.json?" + urlencode({"view": view, **chosen})
+    items = "".join(ticket_line(c, me, activity) for c in cards)
+    # Changes are announced in the status line, not by re-reading the whole list.
+    body = (
+        f'{filters}<p id="tickets-news" class="news" role="status" aria-live="polite"></p>'
+        f'<ul id="tickets" class="tickets" data-poll="{escape(poll)}">{items}</ul>'
+        f'<p id="tickets-empty"{" hidden" if cards else ""}>Aucun ticket.</p>'
+    )
     return layout(f"Tickets — {VIEWS[view].lower()}", body, me, csrf, view)
 
 

@@ -23,7 +23,10 @@ NOTICES = {
     "closed": "Ticket clos; l’habitant est prévenu.",
     "faq": "Réponse proposée pour la FAQ.",
     "nofaq": "Aucune réponse de la médiation à proposer pour l’instant.",
+    "wasclosed": "Ce ticket était déjà clos.",
 }
+# Details the page's polling keeps up to date, e.g. after /prendre or /clore in the group.
+LIVE_DETAILS = {"État": "ticket-state", "Pris par": "ticket-assigned"}
 
 
 def ticket_page(
@@ -43,7 +46,7 @@ def ticket_page(
         details.append(("Attente", "sans réponse depuis trop longtemps"))
     if card.for_mediators:
         details.append(("Pour", ", ".join(card.for_mediators)))
-    dl = "".join(f"<dt>{k}</dt><dd>{escape(v)}</dd>" for k, v in details)
+    dl = "".join(f"<dt>{k}</dt><dd{_live(k)}>{escape(v)}</dd>" for k, v in details)
     lines = [message_json(m) for m in messages]
     after = lines[-1]["id"] if lines else 0
     items = "".join(transcript_item(line) for line in lines)
@@ -57,6 +60,10 @@ def ticket_page(
     if card.status != "closed":
         body += _actions(base, card, me, csrf)
     return layout(f"Ticket #{card.id}", body, me, csrf)
+
+
+def _live(label: str) -> str:
+    return f' id="{LIVE_DETAILS[label]}"' if label in LIVE_DETAILS else ""
 
 
 def _actions(base: str, card: TicketCard, me: str, csrf: str) -> str:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
-from bot.inbox.pages import VIEWS, coverage_page, list_page, stats_page
+from bot.inbox.pages import (
+    VIEWS,
+    Activity,
+    coverage_page,
+    list_page,
+    stats_page,
+    ticket_line,
+)
 from bot.inbox.ticket_page import ticket_page
 from bot.mediation import tickets
-from bot.mediation.display import message_json
+from bot.mediation.display import STATUSES, message_json
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
 from bot.models import Ticket
@@ -20,8 +29,18 @@ def _html(text: str) -> web.Response:
     return web.Response(text=text, content_type="text/html")
 
 
-@routes.get("/")
-async def ticket_list(request: web.Request) -> web.Response:
+@dataclass(frozen=True)
+class Listing:
+    """One inbox view's tickets, as the list page and its polling show them."""
+
+    view: str
+    chosen: dict[str, str]
+    cards: list[tickets.TicketCard]
+    activity: Activity
+    options: dict[str, list[str]]
+
+
+async def _listing(request: web.Request) -> Listing:
     """Open, mine or all tickets, filtered by topic and neighbourhood; "for you" first."""
     inbox, me = request.app[INBOX], request[MEDIATOR]
     view = request.query.get("view", "open")
@@ -33,11 +52,29 @@ async def ticket_list(request: web.Request) -> web.Response:
         cards = [
             await tickets.card(repo, t, inbox.now(), inbox.reminder_delay, mediators) for t in found
         ]
+        activity = await repo.resident_activity(found)
         topics, quartiers = await repo.ticket_values()
     if view == "open":
         cards.sort(key=lambda c: me.name not in c.for_mediators)  # stable: newest first within
-    options = {"topic": topics, "quartier": quartiers}
-    return _html(list_page(cards, view, chosen, options, me.name, request[CSRF]))
+    return Listing(view, chosen, cards, activity, {"topic": topics, "quartier": quartiers})
+
+
+@routes.get("/")
+async def ticket_list(request: web.Request) -> web.Response:
+    """A list page: open, mine or all tickets."""
+    found, me = await _listing(request), request[MEDIATOR].name
+    page = list_page(
+        found.cards, found.activity, found.view, found.chosen, found.options, me, request[CSRF]
+    )
+    return _html(page)
+
+
+@routes.get("/tickets.json")
+async def ticket_rows(request: web.Request) -> web.Response:
+    """The rows of a list page, for its polling: new tickets and new messages show up."""
+    found, me = await _listing(request), request[MEDIATOR].name
+    rows = [{"id": c.id, "html": ticket_line(c, me, found.activity)} for c in found.cards]
+    return web.json_response({"rows": rows})
 
 
 async def _ticket(repo: MediationRepository, request: web.Request) -> Ticket:
@@ -72,30 +109,34 @@ async def ticket_messages(request: web.Request) -> web.Response:
         ticket = await _ticket(repo, request)
         messages = await repo.ticket_transcript(ticket, after=after)
     return web.json_response(
-        {"status": ticket.status, "messages": [message_json(m) for m in messages]}
+        {
+            "status": ticket.status,
+            "state": STATUSES.get(ticket.status, ticket.status),
+            "assigned_to": ticket.assigned_to or "personne",
+            "messages": [message_json(m) for m in messages],
+        }
     )
 
 
 @routes.post(r"/tickets/{id:\d+}/{action:reply|take|close|faq}")
 async def ticket_action(request: web.Request) -> web.Response:
-    """Reply, take, close or suggest for the FAQ; then back to the conversation."""
+    """Reply, take, close (announced in the group) or suggest for the FAQ; then back."""
     inbox, me = request.app[INBOX], request[MEDIATOR].name
     action, form = request.match_info["action"], await request.post()
-    now, done = inbox.now(), request.match_info["action"]
+    now, done, group = inbox.now(), request.match_info["action"], inbox.group()
     async with open_repo(request) as repo:
         ticket = await _ticket(repo, request)
         if action == "reply":
             text = str(form.get("text", "")).strip()
             if not text or ticket.status == "closed":
                 raise web.HTTPBadRequest(text="empty reply, or the ticket is closed\n")
-            await tickets.answer(repo, inbox.content, ticket, text, me, now)
+            await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
             done = "sent"
         elif action == "take":
-            tickets.take(ticket, me)
-            done = "taken"
+            done = "taken" if await tickets.take(repo, ticket, me, now, group) else "wasclosed"
         elif action == "close":
-            await tickets.close(repo, inbox.content, ticket, me, now)
-            done = "closed"
+            closed = await tickets.close(repo, inbox.content, ticket, me, now, group)
+            done = "closed" if closed else "wasclosed"
         elif await tickets.suggest_for_faq(repo, ticket, me, now) is None:
             done = "nofaq"
         await repo.session.commit()

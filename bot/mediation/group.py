@@ -187,16 +187,15 @@ async def _act(
     if ticket.status == "closed" and command != "/faq":
         await group.post(repo, f"#{ticket.id} est déjà clos.", now)
     elif command == "/prendre":
-        tickets.take(ticket, by)
-        await group.post(repo, f"#{ticket.id} pris en charge par {by}.", now)
+        await tickets.take(repo, ticket, by, now, group)
     elif command == "/clore":
-        await tickets.close(repo, content, ticket, by, now)
-        await group.post(repo, f"#{ticket.id} clos par {by}; l'habitant est prévenu.", now)
+        await tickets.close(repo, content, ticket, by, now, group)
     elif command == "/faq":
         found = await tickets.suggest_for_faq(repo, ticket, by, now)
         note = "proposée pour la FAQ" if found else "pas encore de réponse à proposer"
         await group.post(repo, f"#{ticket.id}: {note}.", now)
     elif not command and not await repo.ticket_of_post(CHANNEL, message.message_id):
+        # no `group`: the answer is already in the group, as the mediator wrote it
         await tickets.answer(repo, content, ticket, message.text, by, now)
         await repo.add_group_post(ticket, "answer", now, chat_message_id=message.message_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession, Mediator
 from bot.models import Contact, Message, OutboxItem, Ticket
@@ -108,6 +108,16 @@ class MediationRepository(Repository):
         if ticket.closed_at is not None:
             query = query.where(Message.created_at <= ticket.closed_at)
         return list(reversed((await self.session.execute(query)).scalars().all()))
+
+    async def resident_activity(self, tickets: list[Ticket]) -> dict[int, tuple[int, datetime]]:
+        """For each ticket with resident messages: how many, and when the last one came."""
+        query = (
+            select(Message.ticket_id, func.count(Message.id), func.max(Message.created_at))
+            .where(Message.ticket_id.in_([t.id for t in tickets]), Message.direction == "in")
+            .group_by(Message.ticket_id)
+        )
+        rows = (await self.session.execute(query)).all()
+        return {ticket_id: (count, last) for ticket_id, count, last in rows}
 
     async def contact_of(self, ticket: Ticket) -> Contact:
         return await self.session.get_one(Contact, ticket.contact_id)

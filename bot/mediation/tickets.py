@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -17,6 +17,21 @@ from bot.models import Message, Ticket
 
 ANSWER_KEY = "ticket.answer"
 CLOSED_KEY = "ticket.closed"
+# What the mediators' group is told when an action is taken elsewhere (the web inbox), so
+# colleagues on their phones see who took, answered or closed a ticket.
+ANNOUNCEMENTS = {
+    "take": "#{id} pris en charge par {by}.",
+    "close": "#{id} clos par {by}; l'habitant est prévenu.",
+    "answer": "#{id} Réponse de {by} (messagerie web): {text}",
+}
+
+
+class Announcer(Protocol):
+    """Where actions on tickets are announced: the group (`bot.mediation.group`)."""
+
+    async def post(
+        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+    ) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,7 @@ def is_waiting(ticket: Ticket, now: datetime, delay: timedelta) -> bool:
     return (
         ticket.status == "open"
         and ticket.first_reply_at is None
-        and (now - _aware(ticket.created_at) > delay)
+        and (now - aware(ticket.created_at) > delay)
     )
 
 
@@ -75,17 +90,26 @@ async def card(
         masked_address=mask_address(address.channel, address.value),
         summary=ticket.summary,
         assigned_to=ticket.assigned_to,
-        created_at=_aware(ticket.created_at),
-        first_reply_at=ticket.first_reply_at and _aware(ticket.first_reply_at),
+        created_at=aware(ticket.created_at),
+        first_reply_at=ticket.first_reply_at and aware(ticket.first_reply_at),
         waiting=is_waiting(ticket, now, delay),
         for_mediators=tuple(m.name for m in mediators if covers(m, ticket)),
     )
 
 
 async def answer(
-    repo: MediationRepository, content: Any, ticket: Ticket, text: str, by: str, now: datetime
+    repo: MediationRepository,
+    content: Any,
+    ticket: Ticket,
+    text: str,
+    by: str,
+    now: datetime,
+    group: Announcer | None = None,
 ) -> Message:
-    """Send a mediator's answer to the resident on their channel; it joins the transcript."""
+    """Send a mediator's answer to the resident on their channel; it joins the transcript.
+
+    With `group`, the answer is also posted in the group, mapped to the ticket.
+    """
     contact = await repo.contact_of(ticket)
     signed = content.texts.say(ANSWER_KEY, contact.language, text=text.strip(), name=by)
     await repo.queue_reply(contact, Reply(signed, key=ANSWER_KEY), now)
@@ -102,19 +126,35 @@ async def answer(
     if ticket.first_reply_at is None:
         ticket.first_reply_at = now
     if ticket.assigned_to is None:
-        take(ticket, by)
+        ticket.assigned_to, ticket.status = by, "taken"
+    await announce(group, repo, ticket, "answer", by, now, text.strip())
     return message
 
 
-def take(ticket: Ticket, by: str) -> None:
-    """Make `by` the mediator in charge of the ticket."""
+async def take(
+    repo: MediationRepository,
+    ticket: Ticket,
+    by: str,
+    now: datetime,
+    group: Announcer | None = None,
+) -> bool:
+    """Make `by` the mediator in charge and tell `group`; False when the ticket is closed."""
+    if ticket.status == "closed":
+        return False
     ticket.assigned_to, ticket.status = by, "taken"
+    await announce(group, repo, ticket, "take", by, now)
+    return True
 
 
 async def close(
-    repo: MediationRepository, content: Any, ticket: Ticket, by: str, now: datetime
+    repo: MediationRepository,
+    content: Any,
+    ticket: Ticket,
+    by: str,
+    now: datetime,
+    group: Announcer | None = None,
 ) -> bool:
-    """Close the ticket and tell the resident; False when it was already closed."""
+    """Close the ticket, tell the resident and `group`; False when it was already closed."""
     if ticket.status == "closed":
         return False
     contact = await repo.contact_of(ticket)
@@ -123,7 +163,23 @@ async def close(
     await repo.queue_reply(
         contact, Reply(content.texts.say(CLOSED_KEY, contact.language), key=CLOSED_KEY), now
     )
+    await announce(group, repo, ticket, "close", by, now)
     return True
+
+
+async def announce(
+    group: Announcer | None,
+    repo: MediationRepository,
+    ticket: Ticket,
+    action: str,
+    by: str,
+    now: datetime,
+    text: str = "",
+) -> None:
+    """Post an action to the group through the outbox; replying to the post reaches the ticket."""
+    if group is not None:
+        line = ANNOUNCEMENTS[action].format(id=ticket.id, by=by, text=text)
+        await group.post(repo, line, now, ticket, action)
 
 
 async def suggest_for_faq(
@@ -148,6 +204,6 @@ async def suggest_for_faq(
     return suggestion
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes; everything is stored in UTC.
+def aware(moment: datetime) -> datetime:
+    """The moment in UTC; SQLite gives back naive datetimes (everything is stored in UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
