@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.content import ContentError, check_content, load_content
+from bot.content.csvfile import read_rows
+from bot.content.places import PLACES_FILE
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 TODAY = date(2026, 11, 28)
@@ -190,8 +192,10 @@ def test_shipped_content_passes_with_only_stale_warnings():
 
 def test_every_shipped_place_has_a_source_date_and_coordinates():
     content = load_content(CONTENT, TODAY)
+    _, rows = read_rows(CONTENT / PLACES_FILE)
+    national_sources = {row["id"]: row["source"] for _, row in rows}
     for place in content.places:
-        assert place.source and place.verifie_le and place.record["source"]
+        assert place.source and place.verifie_le and national_sources[place.id]
         assert place.latitude is not None and place.longitude is not None, place.id
 
 

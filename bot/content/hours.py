@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from opening_hours import OpeningHours, ParserError
@@ -26,6 +27,9 @@ def parse_hours(expression: str) -> OpeningHours:
         ) from error
 
 
+# A parsed expression takes about 2 KB: parse it when an answer needs it, once per expression
+# (places share few distinct hours), rather than once per place at load.
+@lru_cache(maxsize=1024)
 def place_hours(expression: str) -> OpeningHours:
     """A place's hours; without a `PH` rule it is closed on French public holidays.
 

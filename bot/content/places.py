@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Hashable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from types import MappingProxyType
+from typing import TypeVar
 
 from opening_hours import OpeningHours
 
@@ -23,9 +23,10 @@ COMPLEMENT_COLUMNS = (
 )  # fmt: skip
 BOT_SERVICES = ("internet", "print", "scan", "wifi", "workshop")
 STALE_AFTER = timedelta(days=365)
+V = TypeVar("V", bound=Hashable)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Place:
     """One place: national-schema fields parsed, plus our side-file additions."""
 
@@ -56,8 +57,23 @@ class Place:
     services_bot: frozenset[str]  # internet | print | scan | wifi | workshop
     verifie_le: date | None
     source: str
-    hours: OpeningHours | None = field(default=None, compare=False, repr=False)
-    record: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def hours(self) -> OpeningHours | None:
+        """The parsed `horaires`, shared by every place with the same expression."""
+        return place_hours(self.horaires) if self.horaires else None
+
+
+class Shared(dict[Hashable, Hashable]):
+    """One copy of each repeated value (vocabulary, commune, date...) across a load's places."""
+
+    def __call__(self, value: V) -> V:
+        """The first value equal to `value` seen by this pool."""
+        return self.setdefault(value, value)
+
+    def multi(self, cell: str) -> tuple[str, ...]:
+        """A multi-value cell split, its parts and the tuple itself shared."""
+        return self(tuple(self(part) for part in split_multi(cell)))
 
 
 def load_places(
@@ -86,7 +102,7 @@ def load_places(
             records[row["id"]] = (line, {})
     complements, more = _load_complements(content_dir, set(records), quartiers, today)
     problems += more
-    places = []
+    places, shared = [], Shared()
     for place_id, (line, row) in records.items():
         if not row:
             continue
@@ -94,7 +110,7 @@ def load_places(
             message = f"{place_id}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
             problems.append(Problem(PLACES_FILE, line, message))
             continue
-        places.append(_place(row, complements[place_id]))
+        places.append(_place(row, complements[place_id], shared))
     return tuple(places), problems
 
 
@@ -145,37 +161,35 @@ def _check_complement(
     return found
 
 
-def _place(row: dict[str, str], extra: dict[str, str]) -> Place:
+def _place(row: dict[str, str], extra: dict[str, str], shared: Shared) -> Place:
+    # Free text and ids are kept as read; vocabularies, communes and dates are shared.
     lat, lon = row["latitude"].strip(), row["longitude"].strip()
-    horaires = row["horaires"].strip() or None
     return Place(
         id=row["id"],
         nom=row["nom"].strip(),
         adresse=row["adresse"].strip(),
-        code_postal=row["code_postal"].strip(),
-        commune=row["commune"].strip(),
+        code_postal=shared(row["code_postal"].strip()),
+        commune=shared(row["commune"].strip()),
         latitude=float(lat) if lat else None,
         longitude=float(lon) if lon else None,
         telephone=row["telephone"].strip() or None,
         courriels=split_multi(row["courriels"]),
         site_web=split_multi(row["site_web"]),
-        horaires=horaires,
-        typologie=split_multi(row["typologie"]),
-        services=split_multi(row["services"]),
-        dispositifs=split_multi(row["dispositif_programmes_nationaux"]),
-        frais=split_multi(row["frais_a_charge"]),
-        modalites_acces=split_multi(row["modalites_acces"]),
-        modalites_accompagnement=split_multi(row["modalites_accompagnement"]),
-        itinerance=row["itinerance"].strip() or None,
+        horaires=shared(row["horaires"].strip()) or None,
+        typologie=shared.multi(row["typologie"]),
+        services=shared.multi(row["services"]),
+        dispositifs=shared.multi(row["dispositif_programmes_nationaux"]),
+        frais=shared.multi(row["frais_a_charge"]),
+        modalites_acces=shared.multi(row["modalites_acces"]),
+        modalites_accompagnement=shared.multi(row["modalites_accompagnement"]),
+        itinerance=shared(row["itinerance"].strip()) or None,
         presentation=row["presentation_resume"].strip() or None,
         prise_rdv=row["prise_rdv"].strip() or None,
-        date_maj=date.fromisoformat(row["date_maj"].strip()),
-        quartier=extra["quartier"] or None,
-        themes=split_multi(extra["themes"]),
+        date_maj=shared(date.fromisoformat(row["date_maj"].strip())),
+        quartier=shared(extra["quartier"]) or None,
+        themes=shared.multi(extra["themes"]),
         papi=extra["papi"] == "oui",
-        services_bot=frozenset(split_multi(extra["services_bot"])),
-        verifie_le=date.fromisoformat(extra["verifie_le"]),
-        source=extra["source"].strip(),
-        hours=place_hours(horaires) if horaires else None,
-        record=MappingProxyType(dict(row)),
+        services_bot=shared(frozenset(shared.multi(extra["services_bot"]))),
+        verifie_le=shared(date.fromisoformat(extra["verifie_le"])),
+        source=shared(extra["source"].strip()),
     )
