@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 from opening_hours import OpeningHours
 
-from bot.content.csvfile import read_rows
+from bot.content.csvfile import open_rows
 from bot.content.hours import place_hours
 from bot.content.model import Problem
 from bot.content.schema import Schema, check_row, parse_date, split_multi
@@ -23,6 +23,7 @@ COMPLEMENT_COLUMNS = (
 )  # fmt: skip
 BOT_SERVICES = ("internet", "print", "scan", "wifi", "workshop")
 STALE_AFTER = timedelta(days=365)
+NATIONAL_HEADER = "colonnes du schéma national v1.0.2 attendues, dans l'ordre"
 V = TypeVar("V", bound=Hashable)
 
 
@@ -83,58 +84,61 @@ def load_places(
     path = content_dir / PLACES_FILE
     if not path.exists():
         return (), [Problem(PLACES_FILE, None, "fichier manquant")]
-    header, rows = read_rows(path)
-    if tuple(header) != schema.columns:
-        message = f"colonnes du schéma national v1.0.2 attendues, dans l'ordre: {schema.columns}"
-        return (), [Problem(PLACES_FILE, 1, message)]
     problems: list[Problem] = []
-    records: dict[str, tuple[int, dict[str, str]]] = {}
-    for line, row in rows:
-        found = [message for _, message in check_row(schema, row)]
-        if row["id"] in records:
-            found.append(
-                f"identifiant en double {row['id']!r} (déjà ligne {records[row['id']][0]})"
-            )
-        problems += [Problem(PLACES_FILE, line, message) for message in found]
-        if not found:
-            records[row["id"]] = (line, row)
-        elif row["id"] not in records:
-            records[row["id"]] = (line, {})
-    complements, more = _load_complements(content_dir, set(records), quartiers, today)
+    records: dict[str, tuple[int, Place | None]] = {}
+    shared = Shared()
+    # Rows are streamed: each valid one becomes its Place at once, the side fields come later.
+    with open_rows(path) as (header, rows):
+        if tuple(header) != schema.columns:
+            return (), [Problem(PLACES_FILE, 1, f"{NATIONAL_HEADER}: {schema.columns}")]
+        for line, row in rows:
+            found = [message for _, message in check_row(schema, row)]
+            if row["id"] in records:
+                found.append(
+                    f"identifiant en double {row['id']!r} (déjà ligne {records[row['id']][0]})"
+                )
+            problems += [Problem(PLACES_FILE, line, message) for message in found]
+            if not found:
+                records[row["id"]] = (line, _place(row, shared))
+            elif row["id"] not in records:
+                records[row["id"]] = (line, None)
+    complements, more = _load_complements(content_dir, records.keys(), quartiers, today, shared)
     problems += more
-    places, shared = [], Shared()
-    for place_id, (line, row) in records.items():
-        if not row:
+    places = []
+    for place_id, (line, place) in records.items():
+        if place is None:
             continue
         if place_id not in complements:
             message = f"{place_id}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
             problems.append(Problem(PLACES_FILE, line, message))
             continue
-        places.append(_place(row, complements[place_id], shared))
+        places.append(replace(place, **complements.pop(place_id)))
     return tuple(places), problems
 
 
 def _load_complements(
-    content_dir: Path, ids: Collection[str], quartiers: Collection[str], today: date
-) -> tuple[dict[str, dict[str, str]], list[Problem]]:
+    content_dir: Path, ids: Collection[str], quartiers: Collection[str], today: date, shared: Shared
+) -> tuple[dict[str, dict[str, object]], list[Problem]]:
     path = content_dir / COMPLEMENTS_FILE
     if not path.exists():
         return {}, [Problem(COMPLEMENTS_FILE, None, "fichier manquant")]
-    header, rows = read_rows(path)
-    if tuple(header) != COMPLEMENT_COLUMNS:
-        return {}, [Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")]
-    problems, complements = [], {}
-    for line, row in rows:
-        found, stale = _check_complement(row, ids, quartiers, today), None
-        if row["id"] in complements:
-            found.append(f"identifiant en double {row['id']!r}")
-        verified = parse_date(row["verifie_le"])
-        if verified is not None and today - verified > STALE_AFTER:
-            stale = f"{row['id']}: pas vérifié depuis le {verified.isoformat()} (plus de 12 mois)"
-            problems.append(Problem(COMPLEMENTS_FILE, line, stale, "warning"))
-        problems += [Problem(COMPLEMENTS_FILE, line, message) for message in found]
-        if not found:
-            complements[row["id"]] = row
+    problems: list[Problem] = []
+    complements: dict[str, dict[str, object]] = {}
+    with open_rows(path) as (header, rows):
+        if tuple(header) != COMPLEMENT_COLUMNS:
+            return {}, [Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")]
+        for line, row in rows:
+            found = _check_complement(row, ids, quartiers, today)
+            if row["id"] in complements:
+                found.append(f"identifiant en double {row['id']!r}")
+            verified = parse_date(row["verifie_le"])
+            if verified is not None and today - verified > STALE_AFTER:
+                since = verified.isoformat()
+                stale = f"{row['id']}: pas vérifié depuis le {since} (plus de 12 mois)"
+                problems.append(Problem(COMPLEMENTS_FILE, line, stale, "warning"))
+            problems += [Problem(COMPLEMENTS_FILE, line, message) for message in found]
+            if not found:
+                complements[row["id"]] = _side_fields(row, shared)
     return complements, problems
 
 
@@ -161,8 +165,9 @@ def _check_complement(
     return found
 
 
-def _place(row: dict[str, str], extra: dict[str, str], shared: Shared) -> Place:
-    # Free text and ids are kept as read; vocabularies, communes and dates are shared.
+def _place(row: dict[str, str], shared: Shared) -> Place:
+    # Free text and ids are kept as read; vocabularies, communes and dates are shared. The
+    # side-file fields are placeholders until the join.
     lat, lon = row["latitude"].strip(), row["longitude"].strip()
     return Place(
         id=row["id"],
@@ -186,10 +191,21 @@ def _place(row: dict[str, str], extra: dict[str, str], shared: Shared) -> Place:
         presentation=row["presentation_resume"].strip() or None,
         prise_rdv=row["prise_rdv"].strip() or None,
         date_maj=shared(date.fromisoformat(row["date_maj"].strip())),
-        quartier=shared(extra["quartier"]) or None,
-        themes=shared.multi(extra["themes"]),
-        papi=extra["papi"] == "oui",
-        services_bot=shared(frozenset(shared.multi(extra["services_bot"]))),
-        verifie_le=shared(date.fromisoformat(extra["verifie_le"])),
-        source=shared(extra["source"].strip()),
+        quartier=None,
+        themes=(),
+        papi=False,
+        services_bot=frozenset(),
+        verifie_le=None,
+        source="",
     )
+
+
+def _side_fields(row: dict[str, str], shared: Shared) -> dict[str, object]:
+    return {
+        "quartier": shared(row["quartier"]) or None,
+        "themes": shared.multi(row["themes"]),
+        "papi": row["papi"] == "oui",
+        "services_bot": shared(frozenset(shared.multi(row["services_bot"]))),
+        "verifie_le": shared(date.fromisoformat(row["verifie_le"])),
+        "source": shared(row["source"].strip()),
+    }
