@@ -1,4 +1,4 @@
-"""The inbox in real headless Chromium: login, list, reply, live update, close, CSRF refusal."""
+"""The inbox in real headless Chromium: login, live list, reply, live transcript, close, CSRF."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}
 RESIDENT = "+33612345642"
+OTHER = "+33698765401"
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,16 @@ async def test_a_mediator_answers_and_closes_from_a_phone(tmp_path):
         ticket = page.get_by_role("link", name="#1")
         await expect(ticket).to_be_visible()
         await expect(page.locator(".tickets")).to_contain_text("+33 6 •• •• •• 42")
-        await ticket.click()
+
+        await ticket.focus()  # a keyboard user is on #1 while the list updates by itself
+        await gw.resident_says(OTHER, "je voudrais parler a quelqu'un")
+        await expect(page.get_by_role("link", name="#2")).to_be_visible()
+        await expect(page.get_by_role("status")).to_have_text("Nouveau : #2.")
+        await gw.resident_says(RESIDENT, "vous avez vu mon message ?")
+        await expect(page.locator("li[data-id='1']")).to_contain_text("3 messages")
+        await expect(page.get_by_role("status")).to_have_text("Mis à jour : #1.")
+        await expect(ticket).to_be_focused()
+        await page.keyboard.press("Enter")
 
         await expect(page.locator("#transcript")).to_contain_text("je n'arrive pas a me connecter")
         await page.screenshot(path=str(ARTIFACTS / "inbox-ticket-phone.png"), full_page=True)
