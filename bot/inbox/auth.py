@@ -8,6 +8,7 @@ import math
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import cache
 
 from aiohttp import web
 from argon2 import PasswordHasher
@@ -31,8 +32,6 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 HASHER = PasswordHasher()
-# Verifying against this when the name is unknown takes as long as a real check.
-UNKNOWN_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,9 +44,17 @@ def hash_password(password: str) -> str:
 def password_matches(password_hash: str | None, password: str) -> bool:
     """Check a password against its hash (or against a decoy when there is no account)."""
     try:
-        return HASHER.verify(password_hash or UNKNOWN_HASH, password) and bool(password_hash)
+        return HASHER.verify(password_hash or unknown_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def unknown_hash() -> str:
+    """A decoy hash: verifying against it when the name is unknown takes as long as a real check."""
+    # Made on the first login, not at import: argon2 fills 64 MiB, which would raise the
+    # gateway's peak memory even when nobody ever logs in.
+    return HASHER.hash(secrets.token_urlsafe(16))
 
 
 def token_hash(token: str) -> str:
