@@ -7,14 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
-from bot.inbox.pages import (
-    VIEWS,
-    Activity,
-    coverage_page,
-    list_page,
-    stats_page,
-    ticket_line,
-)
+from bot.inbox.pages import VIEWS, Activity, coverage_page, list_page, stats_page, ticket_line
 from bot.inbox.ticket_page import ticket_page
 from bot.mediation import tickets
 from bot.mediation.display import STATUSES, message_json
