@@ -36,7 +36,6 @@ class Content:
     mediators: MediatorHours
     schema: Schema
     language: Any  # bot.content.language.Language once the understanding ships it
-    warnings: tuple[Problem, ...] = ()
 
     def place(self, place_id: str) -> Place:
         """The place with this id; KeyError if unknown."""
@@ -74,10 +73,7 @@ def check_content(
     problems += found
     if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
         return None, problems
-    warnings = tuple(p for p in problems if p.severity != "error")
-    content = Content(
-        places, gazetteer, housing, topics, texts, mediators, schema, language, warnings
-    )
+    content = Content(places, gazetteer, housing, topics, texts, mediators, schema, language)
     return content, problems
 
 
@@ -86,11 +82,13 @@ def load_content(content_dir: Path, today: date | None = None) -> Content:
     content, problems = check_content(content_dir, today)
     if content is None:
         raise ContentError([p for p in problems if p.severity == "error"])
-    if content.warnings:
+    # Warnings are only counted: a national import can bring thousands of stale places.
+    warnings = [p for p in problems if p.severity != "error"]
+    if warnings:
         log.warning(
             "content has %d warnings (e.g. %s); `aiguillage content check` lists them",
-            len(content.warnings),
-            content.warnings[0],
+            len(warnings),
+            warnings[0],
         )
     return content
 

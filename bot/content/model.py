@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One finding of the validator, printed as `file:line: message`."""
 
@@ -31,7 +31,7 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GazetteerEntry:
     """A named place residents use to say where they are: neighbourhood, street, landmark..."""
 

@@ -6,7 +6,7 @@ from collections.abc import Collection, Hashable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from opening_hours import OpeningHours
 
@@ -65,6 +65,17 @@ class Place:
         return place_hours(self.horaires) if self.horaires else None
 
 
+class SideFields(NamedTuple):
+    """A place's fields from lieux_complements.csv, kept as a tuple until the join."""
+
+    quartier: str | None
+    themes: tuple[str, ...]
+    papi: bool
+    services_bot: frozenset[str]
+    verifie_le: date
+    source: str
+
+
 class Shared(dict[Hashable, Hashable]):
     """One copy of each repeated value (vocabulary, commune, date...) across a load's places."""
 
@@ -105,25 +116,26 @@ def load_places(
     complements, more = _load_complements(content_dir, records.keys(), quartiers, today, shared)
     problems += more
     places = []
-    for place_id, (line, place) in records.items():
+    for place_id in list(records):
+        line, place = records.pop(place_id)  # the placeholder goes as its place is made
         if place is None:
             continue
         if place_id not in complements:
             message = f"{place_id}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
             problems.append(Problem(PLACES_FILE, line, message))
             continue
-        places.append(replace(place, **complements.pop(place_id)))
+        places.append(replace(place, **complements.pop(place_id)._asdict()))
     return tuple(places), problems
 
 
 def _load_complements(
     content_dir: Path, ids: Collection[str], quartiers: Collection[str], today: date, shared: Shared
-) -> tuple[dict[str, dict[str, object]], list[Problem]]:
+) -> tuple[dict[str, SideFields], list[Problem]]:
     path = content_dir / COMPLEMENTS_FILE
     if not path.exists():
         return {}, [Problem(COMPLEMENTS_FILE, None, "fichier manquant")]
     problems: list[Problem] = []
-    complements: dict[str, dict[str, object]] = {}
+    complements: dict[str, SideFields] = {}
     with open_rows(path) as (header, rows):
         if tuple(header) != COMPLEMENT_COLUMNS:
             return {}, [Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")]
@@ -200,12 +212,12 @@ def _place(row: dict[str, str], shared: Shared) -> Place:
     )
 
 
-def _side_fields(row: dict[str, str], shared: Shared) -> dict[str, object]:
-    return {
-        "quartier": shared(row["quartier"]) or None,
-        "themes": shared.multi(row["themes"]),
-        "papi": row["papi"] == "oui",
-        "services_bot": shared(frozenset(shared.multi(row["services_bot"]))),
-        "verifie_le": shared(date.fromisoformat(row["verifie_le"])),
-        "source": shared(row["source"].strip()),
-    }
+def _side_fields(row: dict[str, str], shared: Shared) -> SideFields:
+    return SideFields(
+        quartier=shared(row["quartier"]) or None,
+        themes=shared.multi(row["themes"]),
+        papi=row["papi"] == "oui",
+        services_bot=shared(frozenset(shared.multi(row["services_bot"]))),
+        verifie_le=shared(date.fromisoformat(row["verifie_le"])),
+        source=shared(row["source"].strip()),
+    )
