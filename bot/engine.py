@@ -23,7 +23,7 @@ from bot.logs import fields
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message
-from bot.repository import Repository
+from bot.repository import Repository, TurnState
 from bot.turn import Outcome, Turn
 from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 
@@ -37,6 +37,14 @@ log = logging.getLogger("aiguillage.engine")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A stored inbound message waiting for its turn."""
+
+    message_id: int
+    contact_id: int
 
 
 @dataclass(frozen=True)
@@ -71,63 +79,52 @@ class Engine:
         """Switch to a new (already validated) content base."""
         self.knowledge = Knowledge(content, Understander.from_content(content))
 
-    async def accept(self, inbound: InboundMessage) -> int | None:
+    async def accept(self, inbound: InboundMessage) -> Accepted | None:
         """Store an inbound message; None when it was already stored (a platform retry)."""
         choice = inbound.choice and printable(inbound.choice)
         inbound = dataclasses.replace(inbound, text=printable(inbound.text), choice=choice)
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
-            contact = await repo.get_or_create_contact(
-                inbound.address, self.clock(), inbound.language or "fr"
-            )
-            message = await repo.store_inbound(contact, inbound)
+            language = inbound.language or "fr"
+            contact_id = await repo.contact_id_for(inbound.address, self.clock(), language)
+            message_id = await repo.store_inbound(contact_id, inbound)
             await session.commit()
-            return None if message is None else message.id
+        return None if message_id is None else Accepted(message_id, contact_id)
 
     async def handle(self, inbound: InboundMessage) -> None:
-        message_id = await self.accept(inbound)
-        if message_id is not None:
-            await self.process(message_id)
+        accepted = await self.accept(inbound)
+        if accepted is not None:
+            await self.process(accepted)
 
     async def process_pending(self) -> int:
         """Answer messages accepted but not answered (a crash, a database outage during their
         turn); returns how many were found. One failing turn does not hold up the others."""
         async with self.database.session() as session:
-            pending = [m.id for m in await Repository(session, self.cipher).unprocessed_inbound()]
-        for message_id in pending:
+            messages = await Repository(session, self.cipher).unprocessed_inbound()
+        for accepted in [Accepted(m.id, m.contact_id) for m in messages]:
             try:
-                await self.process(message_id)
+                await self.process(accepted)
             except Exception:
-                log.exception("turn.failed", extra=fields(message=message_id))
-        return len(pending)
+                log.exception("turn.failed", extra=fields(message=accepted.message_id))
+        return len(messages)
 
-    async def process(self, message_id: int) -> None:
+    async def process(self, accepted: Accepted) -> None:
         """Run the turn of one stored message, once, serialised per contact."""
-        async with self.database.session() as session:
-            message = await session.get(Message, message_id)
-            contact_id = None if message is None else message.contact_id
-        if contact_id is None:
-            return
-        lock = self._locks.setdefault(contact_id, asyncio.Lock())
+        lock = self._locks.setdefault(accepted.contact_id, asyncio.Lock())
         async with lock, self.database.session() as session:
             repo = Repository(session, self.cipher)
-            # The contact's row lock serialises its turns across gateway processes too, so
-            # a message is answered once even when two processes pick it up.
-            contact = await session.get(Contact, contact_id, with_for_update=True)
-            message = await repo.get_message(message_id)
-            if contact is None or message is None or message.processed_at is not None:
+            state = await repo.turn_state(accepted.contact_id, accepted.message_id, self.clock())
+            if state is None or state.message.processed_at is not None:
                 return
-            conversation = await repo.conversation(contact, self.clock())
             with TURN_SECONDS.time():
-                erased = await self._turn(repo, contact, conversation, message)
+                erased = await self._turn(repo, state)
             if not erased:
-                message.processed_at = self.clock()
+                state.message.processed_at = self.clock()
             await session.commit()
 
-    async def _turn(
-        self, repo: Repository, contact: Contact, conversation: Conversation, message: Message
-    ) -> bool:
+    async def _turn(self, repo: Repository, state: TurnState) -> bool:
         """Answer one message; True when the resident's data was erased by it."""
+        contact, conversation, message = state.contact, state.conversation, state.message
         understood = self._understand(message, conversation)
         message.intent, message.confidence = understood.intent, understood.confidence
         if contact.opted_out and understood.privacy_action not in ("start", "forget"):
@@ -139,7 +136,7 @@ class Engine:
             await repo.queue_reply(contact, Reply(warning, key=WARNING_KEY), self.clock())
         if pace is not Pace.ANSWER:
             LIMITED.labels(pace.value).inc()
-        ticket = await repo.open_ticket_of(contact.id)
+        ticket = state.ticket
         if ticket is not None and not _passes_open_ticket(understood, message.text):
             await repo.attach_to_ticket(message, ticket)
             if self.notifier and pace is Pace.ANSWER:  # a flood is not posted to the group

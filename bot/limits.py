@@ -34,13 +34,15 @@ class Pace(enum.Enum):
 async def pace_of(repo: Repository, message: Message) -> Pace:
     """Count this sender's messages in the minute up to this one (by arrival, not by turn)."""
     since = message.created_at - RATE_WINDOW
-    count = await _inbound_count(repo, message.contact_id, since, message.id)
-    if count <= RATE_LIMIT:
-        return Pace.ANSWER
-    # Counting up to this message, the count crosses the limit one by one: the warning
-    # goes with the first message over it, and at most once a window if it hovers there.
-    if count == RATE_LIMIT + 1 and not await _said_since(repo, message.contact_id, since):
-        return Pace.WARN
+    # The turn's pending changes do not change the counts: they are written once, at commit.
+    with repo.session.no_autoflush:
+        count = await _inbound_count(repo, message.contact_id, since, message.id)
+        if count <= RATE_LIMIT:
+            return Pace.ANSWER
+        # Counting up to this message, the count crosses the limit one by one: the warning
+        # goes with the first message over it, and at most once a window if it hovers there.
+        if count == RATE_LIMIT + 1 and not await _said_since(repo, message.contact_id, since):
+            return Pace.WARN
     return Pace.SILENCE
 
 

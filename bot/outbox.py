@@ -22,9 +22,12 @@ from bot.crypto import AddressCipher, redact
 from bot.db import Database
 from bot.logs import fields
 from bot.messages import Address
-from bot.repository import ClaimedItem, Repository
+from bot.outbox_rows import ClaimedItem
+from bot.repository import Repository
 
 log = logging.getLogger("aiguillage.outbox")
+
+Change = Callable[[Repository], Awaitable[None]]
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10  # 2 s doubling to 17 min: about 34 minutes of platform outage survived
@@ -149,9 +152,9 @@ class OutboxWorker:
         except Exception as error:  # a network failure, a platform bug: retry later
             await self._failed(item, DeliveryError(f"{type(error).__name__}: {error}"))
         else:
-            await self._write(lambda repo: repo.mark_sent(item.id, platform_id, self.clock()))
+            await self._write(lambda repo: repo.mark_sent({item.id: platform_id}, self.clock()))
 
-    async def _write(self, change: Callable[[Repository], Awaitable[None]]) -> None:
+    async def _write(self, change: Change) -> None:
         """Commit a change to a claimed row, waiting out a database outage up to half the
         lease (past it another worker may claim the row again)."""
         deadline = time.monotonic() + self.lease.total_seconds() / 2

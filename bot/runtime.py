@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.content import ContentError, load_content
 from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
-from bot.engine import Engine, utcnow
+from bot.engine import Accepted, Engine, utcnow
 from bot.logs import fields
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outbox import OutboxWorker
@@ -48,16 +48,16 @@ class Runtime:
     async def receive(self, inbound) -> bool:  # noqa: ANN001 - bot.messages.InboundMessage
         """Store an inbound message (the platform may be acknowledged after this returns)
         and answer it in the background. False when it was a duplicate."""
-        message_id = await self.engine.accept(inbound)
-        if message_id is None:
+        accepted = await self.engine.accept(inbound)
+        if accepted is None:
             DUPLICATES.labels(inbound.address.channel).inc()
             return False
         MESSAGES_IN.labels(inbound.address.channel).inc()
-        self.spawn(self._answer(message_id))
+        self.spawn(self._answer(accepted))
         return True
 
-    async def _answer(self, message_id: int) -> None:
-        await self.engine.process(message_id)
+    async def _answer(self, accepted: Accepted) -> None:
+        await self.engine.process(accepted)
         self.worker.wake()
 
     def reload_content(self) -> list[str]:

@@ -37,15 +37,15 @@ async def test_contact_is_found_by_address_and_stored_encrypted(database, cipher
 async def test_inbound_is_stored_once_per_platform_id(database, cipher):
     async with database.session() as session:
         repo = Repository(session, cipher)
-        contact = await repo.get_or_create_contact(ALICE, NOW)
-        first = await repo.store_inbound(contact, inbound("SM1"))
-        again = await repo.store_inbound(contact, inbound("SM1"))
+        contact_id = await repo.contact_id_for(ALICE, NOW)
+        first = await repo.store_inbound(contact_id, inbound("SM1"))
+        again = await repo.store_inbound(contact_id, inbound("SM1"))
         located = InboundMessage(ALICE, "", "SM2", NOW, location=Location(48.39, -4.48))
-        other = await repo.store_inbound(contact, located)
+        other = await repo.store_inbound(contact_id, located)
         await session.commit()
         assert first is not None and again is None and other is not None
-        assert other.payload == {"location": [48.39, -4.48]}
-        assert [m.id for m in await repo.unprocessed_inbound()] == [first.id, other.id]
+        assert (await session.get(Message, other)).payload == {"location": [48.39, -4.48]}
+        assert [m.id for m in await repo.unprocessed_inbound()] == [first, other]
 
 
 async def test_conversation_state_survives_a_new_session(database, cipher):
@@ -83,7 +83,7 @@ async def test_outbox_claim_retry_and_send(database, cipher):
         assert await repo.claim_due(NOW, 10, lease, CHANNELS) == []
         again = await repo.claim_due(NOW + timedelta(seconds=5), 10, lease, CHANNELS)
         assert again[0].attempts == 2
-        await repo.mark_sent(again[0].id, "SM-out-1", NOW)
+        await repo.mark_sent({again[0].id: "SM-out-1"}, NOW)
         await session.commit()
         assert await repo.claim_due(NOW + timedelta(hours=1), 10, lease, CHANNELS) == []
         item = await repo.outbox_item(again[0].id)
@@ -106,12 +106,15 @@ async def test_erasure_removes_everything_about_a_person(database, cipher):
     async with database.session() as session:
         repo = Repository(session, cipher)
         contact = await repo.get_or_create_contact(ALICE, NOW)
-        message = await repo.store_inbound(contact, inbound("SM9", "aidez moi"))
+        message_id = await repo.store_inbound(contact.id, inbound("SM9", "aidez moi"))
+        message = await session.get(Message, message_id)
         ticket = await repo.open_ticket(contact, "asked_for_human", NOW, topic="caf")
         await repo.attach_to_ticket(message, ticket)
         await repo.queue_reply(contact, Reply("Une personne va vous répondre"), NOW)
         bob = await repo.get_or_create_contact(Address("sms", "+33700000001"), NOW)
-        await repo.store_inbound(bob, inbound("SM10", "salut", bob_address := repo.address_of(bob)))
+        await repo.store_inbound(
+            bob.id, inbound("SM10", "salut", bob_address := repo.address_of(bob))
+        )
         await session.commit()
         assert await repo.open_ticket_of(contact.id) is not None
         await repo.erase_contact(contact)

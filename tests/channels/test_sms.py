@@ -201,6 +201,6 @@ async def sent_row(runtime: RecordingRuntime, sid: str) -> tuple[int, int]:
         await session.flush()
         item = await repo.queue_reply(contact, Reply("Bonjour"), NOW)
         await session.flush()
-        await repo.mark_sent(item.id, sid, NOW)
+        await repo.mark_sent({item.id: sid}, NOW)
         await session.commit()
         return item.id, contact.id
