@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -68,6 +68,7 @@ class Place:
 class SideFields(NamedTuple):
     """A place's fields from lieux_complements.csv, kept as a tuple until the join."""
 
+    line: int
     quartier: str | None
     themes: tuple[str, ...]
     papi: bool
@@ -96,51 +97,50 @@ def load_places(
     if not path.exists():
         return (), [Problem(PLACES_FILE, None, "fichier manquant")]
     problems: list[Problem] = []
-    records: dict[str, tuple[int, Place | None]] = {}
-    shared = Shared()
-    # Rows are streamed: each valid one becomes its Place at once, the side fields come later.
+    lines: dict[str, int] = {}  # first line of each id of lieux.csv
+    places, shared = [], Shared()
     with open_rows(path) as (header, rows):
         if tuple(header) != schema.columns:
             return (), [Problem(PLACES_FILE, 1, f"{NATIONAL_HEADER}: {schema.columns}")]
+        # The side file first (a few fields a place): lieux.csv is then streamed, each valid
+        # row made into its Place at once.
+        sides, rejected, side_problems = _load_complements(content_dir, quartiers, today, shared)
         for line, row in rows:
             found = [message for _, message in check_row(schema, row)]
-            if row["id"] in records:
+            if row["id"] in lines:
+                found.append(f"identifiant en double {row['id']!r} (déjà ligne {lines[row['id']]})")
+            lines.setdefault(row["id"], line)
+            if not found and row["id"] not in sides:
                 found.append(
-                    f"identifiant en double {row['id']!r} (déjà ligne {records[row['id']][0]})"
+                    f"{row['id']}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
                 )
             problems += [Problem(PLACES_FILE, line, message) for message in found]
             if not found:
-                records[row["id"]] = (line, _place(row, shared))
-            elif row["id"] not in records:
-                records[row["id"]] = (line, None)
-    complements, more = _load_complements(content_dir, records.keys(), quartiers, today, shared)
-    problems += more
-    places = []
-    for place_id in list(records):
-        line, place = records.pop(place_id)  # the placeholder goes as its place is made
-        if place is None:
-            continue
-        if place_id not in complements:
-            message = f"{place_id}: aucune ligne dans {COMPLEMENTS_FILE} (quartier, thèmes, PAPI)"
-            problems.append(Problem(PLACES_FILE, line, message))
-            continue
-        places.append(replace(place, **complements.pop(place_id)._asdict()))
-    return tuple(places), problems
+                places.append(_place(row, sides.pop(row["id"]), shared))
+    unused = [*rejected, *((side.line, side_id) for side_id, side in sides.items())]
+    for line, side_id in unused:
+        if side_id not in lines:
+            message = f"id {side_id!r} absent de {PLACES_FILE}"
+            side_problems.append(Problem(COMPLEMENTS_FILE, line, message))
+    return tuple(places), problems + sorted(side_problems, key=lambda p: p.line or 0)
 
 
 def _load_complements(
-    content_dir: Path, ids: Collection[str], quartiers: Collection[str], today: date, shared: Shared
-) -> tuple[dict[str, SideFields], list[Problem]]:
+    content_dir: Path, quartiers: Collection[str], today: date, shared: Shared
+) -> tuple[dict[str, SideFields], list[tuple[int, str]], list[Problem]]:
+    """Accepted side fields by id, the (line, id) of rejected rows, and the problems found."""
     path = content_dir / COMPLEMENTS_FILE
     if not path.exists():
-        return {}, [Problem(COMPLEMENTS_FILE, None, "fichier manquant")]
+        return {}, [], [Problem(COMPLEMENTS_FILE, None, "fichier manquant")]
     problems: list[Problem] = []
     complements: dict[str, SideFields] = {}
+    rejected: list[tuple[int, str]] = []
     with open_rows(path) as (header, rows):
         if tuple(header) != COMPLEMENT_COLUMNS:
-            return {}, [Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")]
+            problem = Problem(COMPLEMENTS_FILE, 1, f"colonnes attendues: {COMPLEMENT_COLUMNS}")
+            return {}, [], [problem]
         for line, row in rows:
-            found = _check_complement(row, ids, quartiers, today)
+            found = _check_complement(row, quartiers, today)
             if row["id"] in complements:
                 found.append(f"identifiant en double {row['id']!r}")
             verified = parse_date(row["verifie_le"])
@@ -149,17 +149,15 @@ def _load_complements(
                 stale = f"{row['id']}: pas vérifié depuis le {since} (plus de 12 mois)"
                 problems.append(Problem(COMPLEMENTS_FILE, line, stale, "warning"))
             problems += [Problem(COMPLEMENTS_FILE, line, message) for message in found]
-            if not found:
-                complements[row["id"]] = _side_fields(row, shared)
-    return complements, problems
+            if found:
+                rejected.append((line, row["id"]))
+            else:
+                complements[row["id"]] = _side_fields(line, row, shared)
+    return complements, rejected, problems
 
 
-def _check_complement(
-    row: dict[str, str], ids: Collection[str], quartiers: Collection[str], today: date
-) -> list[str]:
+def _check_complement(row: dict[str, str], quartiers: Collection[str], today: date) -> list[str]:
     found = []
-    if row["id"] not in ids:
-        found.append(f"id {row['id']!r} absent de {PLACES_FILE}")
     if row["quartier"] and row["quartier"] not in quartiers:
         found.append(f"quartier inconnu {row['quartier']!r} (id de quartier de gazetteer.csv)")
     found += [f"thème inconnu {t!r}" for t in split_multi(row["themes"]) if t not in TOPICS]
@@ -177,9 +175,8 @@ def _check_complement(
     return found
 
 
-def _place(row: dict[str, str], shared: Shared) -> Place:
-    # Free text and ids are kept as read; vocabularies, communes and dates are shared. The
-    # side-file fields are placeholders until the join.
+def _place(row: dict[str, str], side: SideFields, shared: Shared) -> Place:
+    # Free text and ids are kept as read; vocabularies, communes and dates are shared.
     lat, lon = row["latitude"].strip(), row["longitude"].strip()
     return Place(
         id=row["id"],
@@ -203,17 +200,18 @@ def _place(row: dict[str, str], shared: Shared) -> Place:
         presentation=row["presentation_resume"].strip() or None,
         prise_rdv=row["prise_rdv"].strip() or None,
         date_maj=shared(date.fromisoformat(row["date_maj"].strip())),
-        quartier=None,
-        themes=(),
-        papi=False,
-        services_bot=frozenset(),
-        verifie_le=None,
-        source="",
+        quartier=side.quartier,
+        themes=side.themes,
+        papi=side.papi,
+        services_bot=side.services_bot,
+        verifie_le=side.verifie_le,
+        source=side.source,
     )
 
 
-def _side_fields(row: dict[str, str], shared: Shared) -> SideFields:
+def _side_fields(line: int, row: dict[str, str], shared: Shared) -> SideFields:
     return SideFields(
+        line=line,
         quartier=shared(row["quartier"]) or None,
         themes=shared.multi(row["themes"]),
         papi=row["papi"] == "oui",
