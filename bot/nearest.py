@@ -17,6 +17,7 @@ EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = math.pi * EARTH_RADIUS_M / 180
 PER_CELL = 2  # points per cell on average: few distances to compute, few empty cells to visit
 MIN_CELL, MAX_CELL = 0.002, 2.0  # degrees: about 200 m to 200 km of latitude
+STRIDE = 1 << 18  # cell key = row * STRIDE + col; |col| <= 180 / MIN_CELL < STRIDE / 2
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -42,28 +43,34 @@ class Grid(Generic[T]):
     def __init__(self, points: Iterable[tuple[float, float, T]], cell: float | None = None):
         points = list(points)
         self.cell = cell or cell_size(points)
-        self.cells: dict[tuple[int, int], list[tuple[float, float, T]]] = defaultdict(list)
+        buckets: dict[int, list[float | T]] = defaultdict(list)
+        rows, cols = set(), set()
         for lat, lon, item in points:
-            self.cells[self._key(lat, lon)].append((lat, lon, item))
+            row, col = self._row_col(lat, lon)
+            rows.add(row)
+            cols.add(col)
+            buckets[row * STRIDE + col].extend((lat, lon, item))
+        # One flat tuple per cell (lat, lon, item, lat, lon, item...) under an int key: a
+        # fraction of the memory of a list of 3-tuples under a (row, col) key, per grid.
+        self.cells: dict[int, tuple[float | T, ...]] = {k: tuple(v) for k, v in buckets.items()}
         self.size = len(points)
-        rows, cols = [key[0] for key in self.cells], [key[1] for key in self.cells]
-        self.bounds = (min(rows), max(rows), min(cols), max(cols)) if self.cells else None
+        self.bounds = (min(rows), max(rows), min(cols), max(cols)) if rows else None
 
-    def _key(self, lat: float, lon: float) -> tuple[int, int]:
+    def _row_col(self, lat: float, lon: float) -> tuple[int, int]:
         return math.floor(lat / self.cell), math.floor(lon / self.cell)
 
-    def _ring(self, centre: tuple[int, int], radius: int) -> Iterator[tuple[int, int]]:
-        """The cells at Chebyshev distance `radius` from `centre` that may hold points."""
+    def _ring(self, centre: tuple[int, int], radius: int) -> Iterator[int]:
+        """Keys of the cells at Chebyshev distance `radius` from `centre` that may hold points."""
         row, col = centre
         low_row, high_row, low_col, high_col = self.bounds
         first_col, last_col = max(col - radius, low_col), min(col + radius, high_col)
         for edge in {row - radius, row + radius}:
             if low_row <= edge <= high_row:
-                yield from ((edge, c) for c in range(first_col, last_col + 1))
+                yield from (edge * STRIDE + c for c in range(first_col, last_col + 1))
         first_row, last_row = max(row - radius + 1, low_row), min(row + radius - 1, high_row)
         for edge in {col - radius, col + radius}:
             if low_col <= edge <= high_col:
-                yield from ((r, edge) for r in range(first_row, last_row + 1))
+                yield from (r * STRIDE + edge for r in range(first_row, last_row + 1))
 
     def _beyond(self, lat: float, radius: int) -> float:
         """A lower bound, in metres, of the distance to any cell outside ring `radius`."""
@@ -78,7 +85,7 @@ class Grid(Generic[T]):
         """Yield (distance in metres, item), nearest first, up to `max_m` metres."""
         if self.bounds is None:
             return
-        centre = self._key(lat, lon)
+        centre = self._row_col(lat, lon)
         low_row, high_row, low_col, high_col = self.bounds
         last = max(
             abs(centre[0] - low_row), abs(centre[0] - high_row),
@@ -88,7 +95,8 @@ class Grid(Generic[T]):
         order = 0
         for radius in range(last + 1):
             for key in self._ring(centre, radius):
-                for plat, plon, item in self.cells.get(key, ()):
+                cell = iter(self.cells.get(key, ()))
+                for plat, plon, item in zip(cell, cell, cell, strict=True):
                     order += 1
                     heapq.heappush(heap, (haversine_m(lat, lon, plat, plon), order, item))
             bound = min(self._beyond(lat, radius), max_m)
