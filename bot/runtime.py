@@ -21,6 +21,8 @@ from bot.outbox import OutboxWorker
 
 log = logging.getLogger("aiguillage")
 
+TURN_SLOTS = 1  # turns answered at once by one process: see bench/README.md
+
 
 @dataclass
 class Runtime:
@@ -32,6 +34,9 @@ class Runtime:
     engine: Engine
     worker: OutboxWorker
     tasks: set[asyncio.Task] = field(default_factory=set)
+    # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
+    # behind hundreds of turns on the event loop; the others wait their turn, stored.
+    turn_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TURN_SLOTS))
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run work in the background, tracked so a shutdown can wait for it."""
@@ -57,7 +62,8 @@ class Runtime:
         return True
 
     async def _answer(self, accepted: Accepted) -> None:
-        await self.engine.process(accepted)
+        async with self.turn_slots:
+            await self.engine.process(accepted)
         self.worker.wake()
 
     def reload_content(self) -> list[str]:
