@@ -79,6 +79,19 @@ class Platforms:
         self.clock.now += timedelta(seconds=seconds)
         self.client.app[RUNTIME].worker.wake()
 
+    def one_reply_each(self) -> bool:
+        """Has the SMS resident and the Telegram resident each got exactly one reply?"""
+        return len(self.twilio.sent) == 1 and len(self.telegram.sent()) == 1
+
+    async def retry_until_delivered(self, rounds: int) -> None:
+        """Move the clock two minutes at a time until both replies are out (or rounds end)."""
+        for _ in range(rounds):  # each retry waits for its delay on the gateway's clock
+            if self.one_reply_each():
+                break
+            self.later(120)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)  # a duplicate would show up meanwhile
+
 
 async def until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
     """Wait for the background turn and outbox worker."""
@@ -153,17 +166,8 @@ async def test_platforms_failing_for_a_while_deliver_exactly_once(tmp_path) -> N
         p.telegram.fail_next(1, 500)
         assert await p.sms("bonjour", "SM10") == 200
         assert await p.update(p.telegram.text_update(CHAT, "bonjour")) == 200
-
-        def delivered() -> bool:
-            return len(p.twilio.sent) == 1 and len(p.telegram.sent()) == 1
-
-        for _ in range(50):  # each retry waits for its delay on the gateway's clock
-            if delivered():
-                break
-            p.later(120)
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.3)
-        assert delivered()
+        await p.retry_until_delivered(50)
+        assert p.one_reply_each()
         assert p.twilio.requests == 4
         assert len([c for c in p.telegram.calls if c[0] == "sendMessage"]) == 4
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.channels import sms
 from tests.channels.test_gateway import CHAT, platforms
 
@@ -15,16 +13,7 @@ async def test_platforms_timing_out_for_a_while_deliver_exactly_once(tmp_path, m
         p.telegram.hang_next(1, seconds=5.5)  # past python-telegram-bot's 5 s read timeout
         assert await p.sms("bonjour", "SM30") == 200
         assert await p.update(p.telegram.text_update(CHAT, "bonjour")) == 200
-
-        def delivered() -> bool:
-            return len(p.twilio.sent) == 1 and len(p.telegram.sent()) == 1
-
-        for _ in range(150):  # each retry waits for its delay on the gateway's clock
-            if delivered():
-                break
-            p.later(120)
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.3)
-        assert delivered()
+        await p.retry_until_delivered(150)
+        assert p.one_reply_each()
         assert p.twilio.requests == 3
         assert len([c for c in p.telegram.calls if c[0] == "sendMessage"]) == 2
