@@ -9,18 +9,43 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Settings
 from bot.content import load_content
 from bot.crypto import AddressCipher
 from bot.db import Database
 from bot.engine import Engine
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
 from bot.outbox import OutboxWorker
+from tests.fake_telegram import TOKEN
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 # A Wednesday morning in Brest (09:00 UTC = 10:00 Europe/Paris): places are open.
 WEDNESDAY_MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 CHANNELS = ("sms", "telegram", "console")
+PUBLIC = "https://aiguillage.example.org"
+WEBHOOK_SECRET = "webhook-secret_0123"
+
+
+def gateway_settings(
+    database_url: str, twilio_url: str, telegram_url: str, **extra: object
+) -> Settings:
+    """A whole gateway's settings (SMS and Telegram on), talking to fakes on loopback."""
+    return Settings(
+        secret_key=SECRET,
+        database_url=database_url,
+        content_dir=CONTENT_DIR,
+        public_base_url=PUBLIC,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from_number=FROM_NUMBER,
+        twilio_api_base_url=twilio_url,
+        telegram_bot_token=TOKEN,
+        telegram_api_base_url=telegram_url,
+        telegram_webhook_secret=WEBHOOK_SECRET,
+        **extra,
+    )
 
 
 class CapturingSender:

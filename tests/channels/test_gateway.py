@@ -12,15 +12,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import sms, telegram
 from bot.channels.gsm import is_gsm7
-from bot.config import Settings
 from bot.server import RUNTIME, create_app
-from tests.conftest import SECRET
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, post_signed
-from tests.harness import CONTENT_DIR, WEDNESDAY_MORNING
+from tests.fake_telegram import FakeTelegram
+from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
+from tests.harness import PUBLIC, WEBHOOK_SECRET, WEDNESDAY_MORNING, gateway_settings
 
-PUBLIC = "https://aiguillage.example.org"
-WEBHOOK_SECRET = "webhook-secret_0123"
 RESIDENT = "+33600000001"
 CHAT = 4242
 
@@ -46,19 +42,7 @@ class Platforms:
     @asynccontextmanager
     async def gateway(self) -> AsyncIterator[TestClient]:
         """Start (or restart) the gateway on the same database."""
-        settings = Settings(
-            secret_key=SECRET,
-            database_url=self.database_url,
-            content_dir=CONTENT_DIR,
-            public_base_url=PUBLIC,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            twilio_from_number=FROM_NUMBER,
-            twilio_api_base_url=self.twilio_url,
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=self.telegram_url,
-            telegram_webhook_secret=WEBHOOK_SECRET,
-        )
+        settings = gateway_settings(self.database_url, self.twilio_url, self.telegram_url)
         async with TestClient(TestServer(create_app(settings, self.clock))) as client:
             self.client = client
             yield client

@@ -25,8 +25,8 @@ from tests.fake_twilio import (
     post_signed,
     signature,
 )
+from tests.harness import PUBLIC
 
-PUBLIC = "https://aiguillage.example.org"
 RESIDENT = "+33600000001"
 
 

@@ -17,9 +17,8 @@ from bot.messages import Address, Choice, InboundMessage, Location, Reply, Venue
 from tests.channels.recording import NOW, RecordingRuntime
 from tests.conftest import SECRET
 from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.harness import PUBLIC, WEBHOOK_SECRET
 
-PUBLIC = "https://aiguillage.example.org"
-WEBHOOK_SECRET = "webhook-secret_0123"
 CHAT = 4242
 
 

@@ -16,9 +16,8 @@ from bot.channels import sms
 from bot.db import Database
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, post_signed
 from tests.faults.postgres import free_port
-from tests.harness import CONTENT_DIR, SECRET
+from tests.harness import CONTENT_DIR, PUBLIC, SECRET
 
-PUBLIC = "https://aiguillage.example.org"
 AIGUILLAGE = Path(sys.executable).with_name("aiguillage")
 
 

@@ -10,17 +10,19 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.db import Database
 from bot.models import OutboxItem
 from bot.server import create_app
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, post_signed
-from tests.harness import CONTENT_DIR, SECRET, WEDNESDAY_MORNING
+from tests.fake_telegram import FakeTelegram
+from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
+from tests.harness import (
+    PUBLIC,
+    WEBHOOK_SECRET,
+    WEDNESDAY_MORNING,
+    gateway_settings,
+)
 
-PUBLIC = "https://aiguillage.example.org"
 GROUP = -1001234567890
-WEBHOOK_SECRET = "group-test-secret"
 RESIDENT = "+33612345642"
 
 
@@ -39,18 +41,10 @@ async def gateway(
 ) -> AsyncIterator[TestClient]:
     """The whole gateway with SMS and Telegram channels, on one SQLite file per test."""
     async with telegram.serving() as telegram_url, twilio.serving() as twilio_url:
-        settings = Settings(
-            secret_key=SECRET,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
-            content_dir=CONTENT_DIR,
-            public_base_url=PUBLIC,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            twilio_from_number=FROM_NUMBER,
-            twilio_api_base_url=twilio_url,
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=telegram_url,
-            telegram_webhook_secret=WEBHOOK_SECRET,
+        settings = gateway_settings(
+            f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+            twilio_url,
+            telegram_url,
             mediators_chat_id=GROUP,
         )
         app = create_app(settings, clock=lambda: WEDNESDAY_MORNING)

@@ -11,21 +11,23 @@ from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.config import Settings
 from bot.inbox.auth import hash_password
 from bot.mediation.models import GroupPost
 from bot.mediation.store import MediationRepository
 from bot.models import OutboxItem
 from bot.server import RUNTIME, create_app
-from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, post_signed
+from tests.fake_telegram import FakeTelegram
+from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
 from tests.faults.postgres import free_port
-from tests.harness import CONTENT_DIR, SECRET, WEDNESDAY_MORNING
+from tests.harness import (
+    PUBLIC,
+    WEBHOOK_SECRET,
+    WEDNESDAY_MORNING,
+    gateway_settings,
+)
 from tests.inbox.gateway import CSRF, PASSWORD
 
-PUBLIC = "https://aiguillage.example.org"
 GROUP = -1001234567890
-WEBHOOK_SECRET = "privacy-test-secret"
 SMS_RESIDENT = "+33612345642"
 OTHER_RESIDENT = "+33698765413"
 TELEGRAM_RESIDENT = 987654321
@@ -49,20 +51,7 @@ async def whole_conversations(database_url: str, folder: Path) -> list[str]:
     """Run every kind of conversation through the real app; returns the inbox pages seen."""
     twilio, telegram = FakeTwilio(), FakeTelegram()
     async with twilio.serving() as twilio_url, telegram.serving() as telegram_url:
-        settings = Settings(
-            secret_key=SECRET,
-            database_url=database_url,
-            content_dir=CONTENT_DIR,
-            public_base_url=PUBLIC,
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_auth_token=AUTH_TOKEN,
-            twilio_from_number=FROM_NUMBER,
-            twilio_api_base_url=twilio_url,
-            telegram_bot_token=TOKEN,
-            telegram_api_base_url=telegram_url,
-            telegram_webhook_secret=WEBHOOK_SECRET,
-            mediators_chat_id=GROUP,
-        )
+        settings = gateway_settings(database_url, twilio_url, telegram_url, mediators_chat_id=GROUP)
         app, port = create_app(settings, clock=lambda: WEDNESDAY_MORNING), free_port()
         # The inbox's cookies are Secure (PUBLIC_BASE_URL is https): trust our loopback.
         jar = CookieJar(unsafe=True, treat_as_secure_origin=[f"http://127.0.0.1:{port}"])
