@@ -124,6 +124,8 @@ STOP_VARIANTS = [
     "STOP svp merci", "stop aux messages", "je souhaite ne plus être contacté",
     "merci de ne plus m ecrire", "cessez de m'envoyer des messages", "sotp", "plus jamais",
     "je ne souhaite plus être contacté", "je veux plus de ce service", "STP ARRETEZ",
+    "je veux plus que vous m'envoyez des messages", "jveux pu de vos sms",
+    "pa besoin de vos message merci", "j'en ai marre de vos sms",
 ]  # fmt: skip
 
 
@@ -140,6 +142,7 @@ def test_every_stop_variant_is_honoured(text):
         "le bus s'arrête où pour aller au papi de bellevue",
         "j'ai arrêté de travailler, je dois m'inscrire à france travail",
         "je reçois plus les sms de la caf",
+        "je dois me réinscrire à pôle emploi, aidez moi",
     ],
 )
 def test_stop_inside_other_sentences_does_not_misfire(text):

@@ -53,7 +53,8 @@ def privacy_action(s: Signals) -> str | None:
     for hit in s.hits.get("stop_short", ()):
         if short or hit.start == 0 and len(words) <= SHORT + 2:
             return "stop"
-    starts = s.hits.get("start", ())
+    # "me réinscrire à France Travail" is a procedure, not a START
+    starts = () if s.has("topic") else s.hits.get("start", ())
     if any(h.end - h.start > 1 for h in starts) or short and starts:
         return "start"
     return None
@@ -85,6 +86,11 @@ def _procedural_help(s: Signals) -> bool:
     )
 
 
+def _fresh(s: Signals, hit: Hit) -> bool:
+    """A cue outside every thank-you for help given: not the "adresse" of "merci pour l'adresse"."""
+    return not any(d.start <= hit.start and hit.end <= d.end for d in s.hits.get("done", ()))
+
+
 def decide(s: Signals) -> Decision:
     """Apply the label guide's boundary rules in order; the first that fits wins."""
     action = privacy_action(s)
@@ -94,8 +100,9 @@ def decide(s: Signals) -> Decision:
         return Decision("out_of_scope", 0.95, emergency=True)
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
-    # "merci, la médiatrice m'a bien aidée pour la CAF": thanks for help already given
-    done = s.has("done") and not s.has("want", "where", "service", "place", "offer", "learn")
+    # "merci, la médiathèque m'a bien aidée pour la CAF": thanks for help already given
+    asked = ("want", "where", "service", "offer", "learn")
+    done = s.has("done") and not any(_fresh(s, h) for c in asked for h in s.hits.get(c, ()))
     if thanked and (done or not request):
         return Decision("greeting", 0.9)
     housing = _housing(s)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from bot.understanding.cues import Hit
 from bot.understanding.intents import Signals
 from bot.understanding.model import Near
 from bot.understanding.normalise import Token
@@ -36,10 +37,15 @@ def service_of(s: Signals) -> str | None:
         h.value
         for h in s.hits.get("service", ())
         if not (h.value == "internet" and h.start and s.words[h.start - 1] in OWN)
-    ] or s.values("weak_service")
+    ] or [h.value for h in s.hits.get("weak_service", ()) if h.value and not _in_place(s, h)]
     if s.has("learn") or s.has("learn_weak") and not services:
         return "workshop"
     return services[0] if services else None
+
+
+def _in_place(s: Signals, hit: Hit) -> bool:
+    """A word after the head of a place's name: "point d'accès public à internet" is a PAPI."""
+    return any(p.start < hit.start and hit.end <= p.end for p in s.hits.get("place", ()))
 
 
 def open_now_of(s: Signals) -> bool:
