@@ -258,3 +258,28 @@ def test_low_confidence_for_unclear_messages():
 def test_confidence_is_a_probability():
     for text in ["", "   ", "?", "a", "bonjour", "stop", "1"]:
         assert 0.0 <= understand(text).confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "topic"),
+    [
+        # apostrophes left out in SMS: "dimpots" is "d'impots", "lassurance" is "l'assurance"
+        ("jai un souci avec ma declaration dimpots", "find_mediator", "impots"),
+        ("lassurance maladie me rembourse pas", "find_mediator", "cpam"),
+        ("mon dossier dapl bloque", "find_mediator", "caf"),
+        ("comment faire ma demande de carte didentite", "find_mediator", "ants"),
+        # "avc" is SMS for "avec", not a stroke, inside a sentence
+        ("g un pb avc lassurance maladie", "find_mediator", "cpam"),
+        # other bodies' messages are not ours: no STOP
+        ("je n'ai plus de message de la CAF depuis 2 mois", "find_mediator", "caf"),
+        ("je ne recois plus les mails de pole emploi", "find_mediator", "france_travail"),
+    ],
+)
+def test_sms_elisions_and_look_alikes(text, intent, topic):
+    understood = understand(text)
+    assert (understood.intent, understood.topic, understood.emergency) == (intent, topic, False)
+
+
+@pytest.mark.parametrize("text", ["AVC", "mon pere fait un AVC", "je crois qu elle a un avc"])
+def test_a_stroke_is_an_emergency(text):
+    assert understand(text).emergency

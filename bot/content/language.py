@@ -43,7 +43,8 @@ SERVICES = ("internet", "print", "scan", "workshop", "wifi")
 # The signals the understanding's rules read; a cue file naming another concept is an error.
 CONCEPTS = frozenset(
     {
-        "stop", "stop_short", "start", "forget", "forget_short", "privacy_other", "emergency",
+        "stop", "stop_short", "start", "forget", "forget_short", "privacy_other",
+        "emergency", "emergency_short",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
         "about_service", "done", "want", "admin", "out_of_scope", "commerce", "open_now",

@@ -48,7 +48,7 @@ def privacy_action(s: Signals) -> str | None:
     forget = [h for h in s.hits.get("forget", ()) if _real_forget(h, words, s.has("topic"))]
     if forget or short and s.has("forget_short") and not s.has("topic"):
         return "forget"
-    if s.has("stop") or s.shouted_stop:
+    if any(not _from_another_body(s, h) for h in s.hits.get("stop", ())) or s.shouted_stop:
         return "stop"
     for hit in s.hits.get("stop_short", ()):
         if short or hit.start == 0 and len(words) <= SHORT + 2:
@@ -58,6 +58,14 @@ def privacy_action(s: Signals) -> str | None:
     if any(h.end - h.start > 1 for h in starts) or short and starts:
         return "start"
     return None
+
+
+def _from_another_body(s: Signals, hit: Hit) -> bool:
+    """ "je n'ai plus de messages de la CAF": the messages of another body, not ours."""
+    after = s.words[hit.end : hit.end + 1]
+    return after in (["de"], ["du"], ["des"], ["d"]) and any(
+        hit.end < t.start <= hit.end + 3 for t in s.hits.get("topic", ())
+    )
 
 
 def _real_forget(hit: Hit, words: Sequence[str], has_topic: bool) -> bool:
@@ -96,7 +104,7 @@ def decide(s: Signals) -> Decision:
     action = privacy_action(s)
     if action or s.has("privacy_other"):
         return Decision("privacy", 0.97 if action else 0.7, action)
-    if s.has("emergency"):
+    if s.has("emergency") or len(s.words) <= SHORT and s.has("emergency_short"):
         return Decision("out_of_scope", 0.95, emergency=True)
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))

@@ -10,6 +10,8 @@ from rapidfuzz.distance import OSA
 
 MIN_LENGTH = 5  # shorter words are too ambiguous to correct
 CACHE_SIZE = 50_000
+ELIDED = frozenset("dljmnst")  # d', l', j', m', n', s', t' written without the apostrophe
+VOWELS = frozenset("aeiouyh")
 
 
 class Speller:
@@ -24,6 +26,17 @@ class Speller:
             if len(word) >= MIN_LENGTH - 1 and word.isalpha():
                 self.buckets[word[0], len(word)].append(word)
         self.cache: dict[str, str] = {}
+
+    def words_of(self, word: str) -> tuple[str, ...]:
+        """The known word(s) a written word stands for: "dimpots" is "d" + "impots"."""
+        if word in self.known:
+            return (word,)
+        rest = word[1:]
+        if word[0] in ELIDED and len(rest) >= 3 and rest[0] in VOWELS:
+            known_rest = rest if rest in self.known else self.correct(rest)
+            if known_rest in self.known:
+                return word[0], known_rest
+        return (self.correct(word),)
 
     def correct(self, word: str) -> str:
         """`word` itself when known or too short, else its closest known word if close enough."""

@@ -87,13 +87,14 @@ class Understander:
 
     def signals(self, text: str) -> tuple[list[Token], Signals]:
         """The message's tokens (spelling corrected) and the cues found in them."""
-        tokens = self.normaliser.tokens(text)
-        correct = self.speller.correct
-        words = [correct(t.word) for t in tokens]
+        words_of = self.speller.words_of
         tokens = [
-            t if t.word == w else Token(w, t.start, t.end)
-            for t, w in zip(tokens, words, strict=True)
+            t if (t.word,) == known else Token(w, t.start, t.end)
+            for t in self.normaliser.tokens(text)
+            for known in (words_of(t.word),)
+            for w in known
         ]
+        words = [t.word for t in tokens]
         hits: dict[str, list[Hit]] = defaultdict(list)
         for hit in self.cues.find(words):
             if words[hit.start] == "cours" and hit.start and words[hit.start - 1] in NOT_A_LEARN:
