@@ -126,6 +126,8 @@ STOP_VARIANTS = [
     "je ne souhaite plus être contacté", "je veux plus de ce service", "STP ARRETEZ",
     "je veux plus que vous m'envoyez des messages", "jveux pu de vos sms",
     "pa besoin de vos message merci", "j'en ai marre de vos sms",
+    "je ne veux plus être dérangé", "retirez moi de votre liste", "arret", "arrêt svp",
+    "je veux plus recevoir de sms de relance", "STOP facture",
 ]  # fmt: skip
 
 
@@ -143,10 +145,19 @@ def test_every_stop_variant_is_honoured(text):
         "j'ai arrêté de travailler, je dois m'inscrire à france travail",
         "je reçois plus les sms de la caf",
         "je dois me réinscrire à pôle emploi, aidez moi",
+        "arrêt maladie",
+        "mon arrêt de travail",
+        "arret de bus",
+        "je veux plus recevoir la facture papier de mon internet à 1€",
     ],
 )
 def test_stop_inside_other_sentences_does_not_misfire(text):
     assert understand(text).intent != "privacy"
+
+
+def test_cardiac_arrest_is_an_emergency_not_a_stop():
+    result = understand("arret cardiaque")
+    assert (result.intent, result.emergency) == ("out_of_scope", True)
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,8 @@ CONCEPTS = frozenset(
         "emergency", "emergency_short",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
-        "about_service", "done", "want", "admin", "out_of_scope", "commerce", "open_now",
-        "yes", "no", "preposition", "generic_place", "street", "not_a_place",
+        "about_service", "identity", "done", "want", "admin", "out_of_scope", "commerce",
+        "open_now", "yes", "no", "preposition", "generic_place", "street", "not_a_place",
     }
 )  # fmt: skip
 LANGUAGE_DIR = "langue"

@@ -12,6 +12,11 @@ EQUIPMENT = frozenset({"print", "scan"})
 NUMBER_QUALIFIERS = frozenset({"fiscal", "allocataire", "secu", "securite", "unique", "client"})
 LACKING = frozenset({"pas", "ni", "sans", "plus", "jamais", "no", "don"})
 YOUR = frozenset({"votre", "vos", "ton", "ta", "tes"})
+DETERMINERS = frozenset({"la", "le", "les", "l", "de", "des", "du", "d", "mes", "ma", "mon", "sa"})
+# "ne plus recevoir la facture papier": post of another sender, not our messages
+OTHER_POST = frozenset(
+    {"facture", "factures", "courrier", "courriers", "papier", "lettre", "lettres", "colis"}
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ def privacy_action(s: Signals) -> str | None:
     if any(not _from_another_body(s, h) for h in s.hits.get("stop", ())) or s.shouted_stop:
         return "stop"
     for hit in s.hits.get("stop_short", ()):
+        if _noun_phrase(s, hit):
+            continue
         if short or hit.start == 0 and len(words) <= SHORT + 2:
             return "stop"
     # "me réinscrire à France Travail" is a procedure, not a START
@@ -60,9 +67,24 @@ def privacy_action(s: Signals) -> str | None:
     return None
 
 
+def _noun_phrase(s: Signals, hit: Hit) -> bool:
+    """ "arrêt maladie", "arrêt de travail", "arrêt cardiaque", "arrêt de bus": not a STOP."""
+    if s.words[hit.start] != "arret":
+        return False
+    after = hit.end + (s.words[hit.end : hit.end + 1] == ["de"])
+    return any(
+        h.start == hit.start and h.end > hit.end or h.start == after > hit.start
+        for concept in ("topic", "emergency", "out_of_scope")
+        for h in s.hits.get(concept, ())
+    )
+
+
 def _from_another_body(s: Signals, hit: Hit) -> bool:
     """ "je n'ai plus de messages de la CAF": the messages of another body, not ours."""
     after = s.words[hit.end : hit.end + 1]
+    objects = [w for w in s.words[hit.end : hit.end + 3] if w not in DETERMINERS]
+    if objects and objects[0] in OTHER_POST:
+        return True
     return after in (["de"], ["du"], ["des"], ["d"]) and any(
         hit.end < t.start <= hit.end + 3 for t in s.hits.get("topic", ())
     )
@@ -178,6 +200,8 @@ def _without_topic(s: Signals) -> Decision:
         return Decision("find_place", 0.7)
     if off_topic or s.has("isp"):
         return Decision("out_of_scope", 0.85 if off_topic else 0.7)
+    if s.has("identity") and not s.has("want") and not _person_asked(s):
+        return Decision("greeting", 0.8)
     if s.has("human"):
         return Decision("talk_to_human", 0.9)
     if s.has("admin") and (_procedural_help(s) or s.has("want")):
@@ -189,3 +213,14 @@ def _without_topic(s: Signals) -> Decision:
     if s.has("broken"):
         return Decision("out_of_scope", 0.5)
     return Decision("out_of_scope", 0.3)
+
+
+def _person_asked(s: Signals) -> bool:
+    """A person asked outside "tu es un robot (ou une vraie personne) ?", a question about us."""
+    spans = [(h.start, h.end) for h in s.hits.get("identity", ())]
+    alternative = {b + 1 for _, b in spans if s.words[b : b + 1] in (["ou"], ["or"])}
+    return any(
+        not any(a <= h.start and h.end <= b for a, b in spans)
+        and not any(start <= h.start <= start + 1 for start in alternative)
+        for h in s.hits.get("human", ())
+    )

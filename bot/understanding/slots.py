@@ -36,11 +36,17 @@ def service_of(s: Signals) -> str | None:
     services = [
         h.value
         for h in s.hits.get("service", ())
-        if not (h.value == "internet" and h.start and s.words[h.start - 1] in OWN)
+        if not (h.value == "internet" and _own(s.words, h.start))
     ] or [h.value for h in s.hits.get("weak_service", ()) if h.value and not _in_place(s, h)]
     if s.has("learn") or s.has("learn_weak") and not services:
         return "workshop"
     return services[0] if services else None
+
+
+def _own(words: Sequence[str], start: int) -> bool:
+    """ "mon ordi", "j'ai un ordi portable": their own device, so they want a connection."""
+    before = words[max(0, start - 2) : start]
+    return bool(before) and before[-1] in OWN or before in (["ai", "un"], ["have", "a"])
 
 
 def _in_place(s: Signals, hit: Hit) -> bool:
