@@ -98,6 +98,10 @@ def test_service_and_open_now(text, service, open_now):
         ("papi a brest", None, None),
         ("internet a 1 euro a Kerourien", "Kerourien", "kerourien"),
         ("wifi a pontanzen", "pontanzen", "pontanezen"),
+        ("imprimer a Kerinou, non pardon a Bellevue", "Bellevue", "bellevue"),
+        ("j'habite a Kerinou, ou scanner pres de la rue de Siam", "rue de Siam", None),
+        ("internet a 1 euro, j'habite a Kerourien", "Kerourien", "kerourien"),
+        ("un papi a Pen ar Creach ?", "Pen ar Creach", "pen-ar-creac-h"),
     ],
 )
 def test_near_is_copied_as_written(text, near, entry):

@@ -56,6 +56,7 @@ LABELLED = [
     "heldout2.jsonl",
     "heldout3.jsonl",
     "heldout4.jsonl",
+    "heldout5.jsonl",
 ]
 
 
@@ -83,7 +84,8 @@ def test_every_stop_is_honoured(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl"]
+    "name",
+    ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl"],
 )
 def test_emergencies_flagged_and_only_them(name):
     understander = shipped_understander()

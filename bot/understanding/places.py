@@ -40,7 +40,9 @@ class PlaceFinder:
     ) -> None:
         self.names: dict[tuple[str, ...], GazetteerEntry] = {}
         for entry in gazetteer:
-            for name in (entry.name, *entry.aliases):
+            names = (entry.name, *entry.aliases)
+            # "Creac'h" is often written "Creach": index names without their apostrophes too
+            for name in (*names, *(n.replace("'", "").replace("’", "") for n in names)):
                 words = normaliser.words(name)
                 while len(words) > 1 and words[0] in ARTICLES:
                     words = words[1:]

@@ -14,6 +14,7 @@ from bot.understanding.places import ARTICLES, PlaceFinder
 OWN = frozenset({"mon", "ma", "my", "son", "notre", "propre"})  # own laptop: they want wifi
 VAGUE_TOPIC_WEIGHT = 0.5  # "mairie", "service public": any named body beats them
 PHRASE_BONUS = 0.25  # extra weight per word of a topic phrase
+HOME_GAP = 3  # "j'habite dans le quartier de X": words between the cue and the place
 
 
 def topic_of(s: Signals) -> str:
@@ -60,9 +61,18 @@ def open_now_of(s: Signals) -> bool:
 
 
 def near_of(
-    places: PlaceFinder, tokens: Sequence[Token], text: str, s: Signals, bare: bool
+    places: PlaceFinder,
+    tokens: Sequence[Token],
+    text: str,
+    s: Signals,
+    bare: bool,
+    going: bool = False,
 ) -> Near | None:
-    """The first specific place named, as written; a bare landmark ("la gare") only if alone."""
+    """The first specific place named, as written; a bare landmark ("la gare") only if alone.
+
+    A place after a correction ("non pardon") replaces those before it; when `going` (a
+    find_place message), home ("j'habite à X") gives way to another place named.
+    """
     after = set()
     for hit in s.hits.get("preposition", ()):
         end = hit.end
@@ -74,6 +84,12 @@ def near_of(
         unknown = [t for t in tokens if places.is_unknown(t.word)]
         if len(unknown) == len(tokens):
             return Near(text[tokens[0].start : tokens[-1].end], None)
+    fixed = [c.end for c in s.hits.get("correction", ())]
+    if fixed:
+        hits = [h for h in hits if h.start >= fixed[-1]] or hits
+    if going:
+        homes = [c.end for c in s.hits.get("lives_at", ())]
+        hits = [h for h in hits if not any(0 <= h.start - e <= HOME_GAP for e in homes)] or hits
     specific = [h for h in hits if h.entry or not places.is_generic(tokens, h)]
     chosen = (specific or hits or [None])[0]
     if chosen is None:

@@ -19,7 +19,9 @@ from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
 from bot.understanding.spelling import Speller
 
-PLACE_CONCEPTS = ("preposition", "generic_place", "street", "not_a_place")
+PLACE_CONCEPTS = (
+    "preposition", "generic_place", "street", "not_a_place", "lives_at", "correction",
+)  # fmt: skip
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
@@ -113,7 +115,7 @@ class Understander:
         near = None
         if intent in NEAR_INTENTS or pending and pending.kind == "where":
             bare = pending is not None and pending.kind == "where"
-            near = near_of(self.places, tokens, text, signals, bare)
+            near = near_of(self.places, tokens, text, signals, bare, intent == "find_place")
         understood = Understood(
             intent=intent,
             topic=topic_of(signals) if intent == "find_mediator" else None,
