@@ -18,7 +18,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
-from aiohttp.test_utils import TestServer
+
+from tests.loopback import loopback
 
 TOKEN = "123456:fake-telegram-token"
 SENDING = frozenset({"sendMessage", "sendVenue", "sendLocation", "editMessageText"})
@@ -73,12 +74,8 @@ class FakeTelegram:
         """Run on 127.0.0.1; yields the base URL for python-telegram-bot (`.../bot`)."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._call)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        try:
-            yield f"{str(server.make_url('')).rstrip('/')}/bot"
-        finally:
-            await server.close()
+        async with loopback(app) as base:
+            yield f"{base}/bot"
 
     # -- updates a resident causes ----------------------------------------------------------
     def text_update(self, chat_id: int, text: str, language: str = "fr") -> dict:

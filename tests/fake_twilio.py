@@ -17,8 +17,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import ClientResponse, ClientSession, encode_basic_auth, web
-from aiohttp.test_utils import TestServer
 from twilio.request_validator import RequestValidator
+
+from tests.loopback import loopback
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"
@@ -60,12 +61,8 @@ class FakeTwilio:
         """Run on 127.0.0.1; yields the base URL to give the twilio client."""
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        try:
-            yield str(server.make_url("")).rstrip("/")
-        finally:
-            await server.close()
+        async with loopback(app) as base:
+            yield base
 
     async def _create(self, request: web.Request) -> web.Response:
         self.requests += 1
