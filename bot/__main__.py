@@ -30,12 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
     from bot.content.cli import add_content_commands
+    from bot.conversations.cli import add_conversation_commands
     from bot.mediation.cli import add_mediator_commands
     from bot.privacy.cli import add_privacy_commands
     from bot.understanding.cli import add_understanding_commands
 
     add_content_commands(commands)
     add_understanding_commands(commands)
+    add_conversation_commands(commands)
     add_mediator_commands(commands)
     add_privacy_commands(commands)
 
