@@ -20,6 +20,8 @@ from handlers.nearby import follows_up as follows_up  # the engine's follow-up h
 
 NAME = "find_mediator"
 INTENTS = frozenset({"find_mediator"})
+# "ya qqun pr m'aider à Quatre-Moulins ?" after a topic asks for the topic's helpers there.
+ALSO_CONTINUES = frozenset({"talk_to_human"})
 
 
 async def handle(turn: Turn) -> Outcome:
@@ -41,9 +43,7 @@ async def handle(turn: Turn) -> Outcome:
     if point is None:
         asked = ask_again(turn, slots)
         return replace(asked, replies=(*advice, *asked.replies))
-    lat, lon, label = point
-    where = {"lat": lat, "lon": lon, "near": label, "offset": 0}
-    places = page_outcome(turn, grid, {**slots, **where})
+    places = page_outcome(turn, grid, {**slots, **point.slots()})
     return replace(places, replies=(*places.replies, *advice))
 
 

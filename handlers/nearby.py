@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from opening_hours import State
@@ -42,24 +42,48 @@ def place_grid(places: tuple[Place, ...], key: str, keep: Callable[[Place], bool
     return grid
 
 
-def where_from(turn: Turn) -> tuple[float, float, str] | None:
-    """The point the resident gave in this message: a shared location or a known place."""
+class Point(NamedTuple):
+    """Where to search from, its name for the resident, and whether it was said earlier."""
+
+    latitude: float
+    longitude: float
+    label: str
+    remembered: bool = False
+
+    def slots(self) -> dict[str, Any]:
+        """The slots of a search from here, first page."""
+        where = {"lat": self.latitude, "lon": self.longitude, "near": self.label, "offset": 0}
+        return {**where, "remembered": self.remembered}
+
+
+def where_from(turn: Turn, remembered: bool = True) -> Point | None:
+    """The point the resident gave: a shared location or a known place in this message, else
+    (if `remembered`) the place they gave earlier in the conversation."""
     if turn.location is not None:
-        return turn.location.latitude, turn.location.longitude, turn.say("place.your_location")
+        location = turn.location
+        return Point(location.latitude, location.longitude, turn.say("place.your_location"))
     near = turn.understood.near
     if near is not None and near.entry is not None:
-        return near.entry.latitude, near.entry.longitude, near.entry.name
+        return Point(near.entry.latitude, near.entry.longitude, near.entry.name)
+    known = turn.known_place
+    if remembered and near is None and known is not None:
+        return Point(known.latitude, known.longitude, known.name, remembered=True)
     return None
 
 
-def follows_up(text: str) -> bool:
+def has_places_near(grid: Grid[Place], slots: Mapping[str, Any]) -> bool:
+    """Whether the grid holds any place within reach of the point in `slots`."""
+    return next(grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M), None) is not None
+
+
+def follows_up(text: str, step: str = "", content: object = None) -> bool:
     """Is this message "plus" / "suivant" / "more", which only a list of places gives a sense?"""
     return text.strip(" .!?").lower() in MORE_WORDS
 
 
 def asks_more(turn: Turn) -> bool:
     """Does this message ask for the next places (a follow-up word or the MORE choice)?"""
-    return turn.understood.menu_choice == MORE or follows_up(turn.text)
+    return turn.understood.menu_choice == MORE or follows_up(turn.text, MORE)
 
 
 def ask_where(turn: Turn) -> Reply:
@@ -85,7 +109,11 @@ def page_outcome(turn: Turn, grid: Grid[Place], slots: Mapping[str, Any]) -> Out
     """One page of nearest places; when none is open now, when the nearest ones open."""
     found, more = page_of(turn, grid, slots)
     if found:
-        return Outcome(place_cards(turn, found, more), step="more", slots=slots)
+        cards = place_cards(turn, found, more)
+        if slots.get("remembered") and not slots.get("offset"):
+            intro = Reply(turn.say("place.near_intro", near=slots["near"]), key="place.near_intro")
+            cards = (intro, *cards)
+        return Outcome(cards, step="more", slots=slots)
     if slots.get("offset", 0) > 0:
         reply = Reply(turn.say("place.no_more"), key="place.no_more")
         return Outcome((reply,), step="more", slots=slots)

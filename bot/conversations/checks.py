@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.gsm import segment_count, to_gsm7
 from bot.channels.plain import render_plain
+from bot.content.texts import folded
 from bot.messages import Reply
 
 MARGIN_KM = 1.0
@@ -19,14 +18,6 @@ SERVICE_MARGIN_KM = 2.5
 TWILIO_OPT_OUT = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"}
 )
-_SEPARATORS = re.compile(r"[\W_]+")
-
-
-def folded(text: str) -> str:
-    """Lower case, no accents, runs of spaces and punctuation made one space."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SEPARATORS.sub(" ", bare).strip()
 
 
 def mentions(haystack: str, needle: str) -> bool:

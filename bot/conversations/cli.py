@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.channels.plain import render_plain
 from bot.config import Settings
-from bot.conversations.checks import Checker, PlacePoint, TurnRecord, folded
+from bot.content.texts import folded
+from bot.conversations.checks import Checker, PlacePoint, TurnRecord
 from bot.conversations.player import DEFAULT_START, Player, migrated_template
 from bot.conversations.script import Conversation, ScriptError, load_conversations
 

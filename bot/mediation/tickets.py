@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from bot.mediation.models import FaqSuggestion, Mediator
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
 from bot.models import Message, Ticket
+from bot.spoken import aware
 
 ANSWER_KEY = "ticket.answer"
 CLOSED_KEY = "ticket.closed"
@@ -51,6 +52,8 @@ class TicketCard:
     first_reply_at: datetime | None
     waiting: bool  # unanswered for longer than the reminder delay
     for_mediators: tuple[str, ...]  # who covers its topic or neighbourhood
+    urgency: str | None = None  # the kind of distress the resident told of
+    left: bool = False  # the resident went back to the bot ("menu") since
 
 
 def covers(mediator: Mediator, ticket: Ticket) -> bool:
@@ -94,6 +97,8 @@ async def card(
         first_reply_at=ticket.first_reply_at and aware(ticket.first_reply_at),
         waiting=is_waiting(ticket, now, delay),
         for_mediators=tuple(m.name for m in mediators if covers(m, ticket)),
+        urgency=ticket.urgency,
+        left=ticket.left_at is not None,
     )
 
 
@@ -125,6 +130,8 @@ async def answer(
     message.payload = {"key": ANSWER_KEY, "mediator": by, "answer": text.strip()}
     if ticket.first_reply_at is None:
         ticket.first_reply_at = now
+    ticket.left_at = None  # the resident's next words are for the mediator who wrote
+    ticket.last_activity_at = now
     if ticket.assigned_to is None:
         ticket.assigned_to, ticket.status = by, "taken"
     await announce(group, repo, ticket, "answer", by, now, text.strip())
@@ -202,8 +209,3 @@ async def suggest_for_faq(
     )
     await repo.add_suggestion(suggestion)
     return suggestion
-
-
-def aware(moment: datetime) -> datetime:
-    """The moment in UTC; SQLite gives back naive datetimes (everything is stored in UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -33,6 +33,9 @@ class Understood:
     privacy_action: str | None = None  # "stop" | "start" | "forget" | None
     answer: str | None = None  # "yes" | "no" when the message answers a pending yes/no
     menu_choice: str | None = None  # the value picked from the last menu ("1" -> its value)
+    scam: bool = False  # tells of (or forwards) a message asking for codes, a payment, a link
+    social: str | None = None  # "thanks" | "bye" | "bot_question" | "hello", alone
+    language: str | None = None  # "fr" | "en" when the words say it clearly
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,4 @@ class Pending:
 
     kind: str  # "menu" | "where" | "yes_no"
     options: tuple[str, ...] = ()  # menu values in order (for "menu")
+    place: bool = False  # a dialogue about places is open: a place named in a follow-up counts
