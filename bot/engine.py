@@ -10,21 +10,24 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakValueDictionary
 
 import handlers
 from bot.crypto import AddressCipher
 from bot.db import Database
-from bot.handoff import Notifier, handoff_reply, open_handoff, relay_reply
+from bot.handoff import Notifier, handoff_reply, open_handoff, promised_by, relay_reply
 from bot.limits import CAPPED_KEY, WARNING_KEY, Pace, pace_of, ticket_allowed
 from bot.logs import fields
+from bot.mediation import tickets
+from bot.mediation.store import MediationRepository
 from bot.memory import recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
 from bot.repository import Repository, TurnState
+from bot.spoken import aware
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
 from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 
@@ -34,6 +37,8 @@ NEW_REQUESTS = frozenset(
 )
 # Dialogues in which a place named in a follow-up ("et à Saint-Marc ?") searches again.
 PLACE_DIALOGUES = frozenset({"find_place", "find_mediator", "housing_internet"})
+LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
+IDLE_CLOSER = "robot (inactivité)"  # who closed a ticket nobody touched for days
 BACK_TO_BOT = frozenset({"menu", "retour", "accueil", "robot", "bot", "retour au menu"})
 
 log = logging.getLogger("aiguillage.engine")
@@ -111,6 +116,57 @@ class Engine:
             except Exception:
                 log.exception("turn.failed", extra=fields(message=accepted.message_id))
         return len(messages)
+
+    async def follow_up_tickets(self, idle_days: int) -> int:
+        """Tell residents whose promised answer is late (with a place that can help) and
+        close the tickets idle for `idle_days`; returns how many residents were written to."""
+        now, content = self.clock(), self.knowledge.content
+        written = 0
+        async with self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            for ticket in await repo.unanswered_tickets(now - LATE_AT_LEAST):
+                if now >= promised_by(content, aware(ticket.created_at)):
+                    await self._tell_late(repo, ticket, now)
+                    written += 1
+            mediation = MediationRepository(session, self.cipher)
+            for ticket in await repo.idle_tickets(now - timedelta(days=idle_days)):
+                written += await tickets.close(
+                    mediation, content, ticket, IDLE_CLOSER, now, self.notifier,
+                    key="ticket.idle_closed", days=idle_days,
+                )  # fmt: skip
+            await session.commit()
+        return written
+
+    async def _tell_late(self, repo: Repository, ticket: Ticket, now: datetime) -> None:
+        """Nobody answered in the promised time: say so, with the nearest places that help
+        with the ticket's topic from the place the resident gave (else how to find one)."""
+        ticket.late_told_at = now
+        contact = await repo.session.get(Contact, ticket.contact_id)
+        if contact is None:
+            return
+        conversation = await repo.conversation(contact, now)
+        known = recall(conversation.memory, now)
+        cards: tuple[Reply, ...] = ()
+        if known is not None:
+            cards = await self._places_for(ticket.topic, known, contact.language, now)
+        key = "ticket.late" if cards else "ticket.late_no_place"
+        text = self.knowledge.content.texts.say(key, contact.language)
+        for reply in (Reply(text, key=key), *cards):
+            await repo.queue_reply(contact, reply, now)
+
+    async def _places_for(
+        self, topic: str | None, known: KnownPlace, language: str, now: datetime
+    ) -> tuple[Reply, ...]:
+        """The place cards a resident asking for help with `topic` near `known` would get."""
+        content = self.knowledge.content
+        intent = "find_mediator" if topic in content.topics else "find_place"
+        understood = Understood(intent, topic, None, None, intent == "find_place", 1.0)
+        turn = Turn(
+            "", understood, content, language, now, known_place=known,
+            retention_days=self.retention_days,
+        )  # fmt: skip
+        outcome = await handlers.for_intent(intent).handle(turn)
+        return tuple(r for r in outcome.replies if r.key == "place.card")
 
     async def process(self, accepted: Accepted) -> None:
         """Run the turn of one stored message, once, serialised per contact."""

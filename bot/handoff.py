@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from opening_hours import State
+
 from bot.messages import Reply
 from bot.models import Contact, Message, Ticket
 from bot.repository import Repository
@@ -41,7 +43,6 @@ async def open_handoff(
     ticket.left_at = None  # asking again brings the resident back to the mediators
     ticket.last_activity_at = now
     ticket.urgency = handoff.urgency or ticket.urgency
-    ticket.acknowledged_at = now
     await repo.attach_to_ticket(message, ticket)
     return ticket
 
@@ -88,3 +89,16 @@ def relay_reply(
         return None
     when = answer_time(content, language, now)
     return Reply(content.texts.say("ticket.relayed", language, when=when), key="ticket.relayed")
+
+
+def promised_by(content: Any, opened: datetime) -> datetime:
+    """When the answer promised at `opened` is late: the end of the mediators' working day
+    on which it was promised ("dans la journée", or the day they reopen)."""
+    hours = content.mediators
+    start = opened if hours.on_duty(local(opened)) else hours.next_shift(local(opened))
+    if start is None:
+        return opened + timedelta(days=1)
+    day = local(start).replace(hour=0, minute=0, second=0, microsecond=0)
+    spans = hours.hours.intervals(day, day + timedelta(days=1))
+    ends = [end for _, end, state, _ in spans if state == State.OPEN]
+    return max(ends) if ends else start + timedelta(hours=8)

@@ -195,7 +195,7 @@ async def _act(
     if ticket.status == "closed" and command != "/faq":
         await group.post(repo, f"#{ticket.id} est déjà clos.", now)
     elif command == "/prendre":
-        await tickets.take(repo, ticket, by, now, group)
+        await tickets.take(repo, ticket, by, now, group, content)
     elif command == "/clore":
         await tickets.close(repo, content, ticket, by, now, group)
     elif command == "/faq":

@@ -18,6 +18,7 @@ from bot.spoken import aware
 
 ANSWER_KEY = "ticket.answer"
 CLOSED_KEY = "ticket.closed"
+TAKEN_KEY = "ticket.taken"
 # What the mediators' group is told when an action is taken elsewhere (the web inbox), so
 # colleagues on their phones see who took, answered or closed a ticket.
 ANNOUNCEMENTS = {
@@ -144,13 +145,25 @@ async def take(
     by: str,
     now: datetime,
     group: Announcer | None = None,
+    content: Any = None,
 ) -> bool:
-    """Make `by` the mediator in charge and tell `group`; False when the ticket is closed."""
+    """Make `by` the mediator in charge, tell `group` and (with `content`) the resident, who
+    learns who will answer; False when the ticket is closed."""
     if ticket.status == "closed":
         return False
+    told = ticket.assigned_to == by
     ticket.assigned_to, ticket.status = by, "taken"
     await announce(group, repo, ticket, "take", by, now)
+    if content is not None and not told:
+        contact = await repo.contact_of(ticket)
+        text = content.texts.say(TAKEN_KEY, contact.language, name=first_name(by))
+        await repo.queue_reply(contact, Reply(text, key=TAKEN_KEY), now)
     return True
+
+
+def first_name(name: str) -> str:
+    """What the resident is told of a mediator: the first name, or the structure's name."""
+    return name.split()[0] if name.split() else name
 
 
 async def close(
@@ -160,16 +173,18 @@ async def close(
     by: str,
     now: datetime,
     group: Announcer | None = None,
+    key: str = CLOSED_KEY,
+    **values: object,
 ) -> bool:
-    """Close the ticket, tell the resident and `group`; False when it was already closed."""
+    """Close the ticket, tell the resident (sentence `key`) and `group`; False when it was
+    already closed."""
     if ticket.status == "closed":
         return False
     contact = await repo.contact_of(ticket)
     await repo.close_ticket(ticket, now)
     ticket.assigned_to = ticket.assigned_to or by
-    await repo.queue_reply(
-        contact, Reply(content.texts.say(CLOSED_KEY, contact.language), key=CLOSED_KEY), now
-    )
+    text = content.texts.say(key, contact.language, **values)
+    await repo.queue_reply(contact, Reply(text, key=key), now)
     await announce(group, repo, ticket, "close", by, now)
     return True
 
