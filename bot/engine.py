@@ -252,7 +252,7 @@ class Engine:
 
     def _remember(self, conversation: Conversation, turn: Turn) -> None:
         """Keep the place this message gave (a known place or a shared location)."""
-        near = turn.understood.near
+        near = turn.understood.near or turn.understood.place
         place = None
         if turn.location is not None:
             name = turn.say("place.your_location")
@@ -365,11 +365,16 @@ def _continues(
     """
     if understood.answer or understood.menu_choice or location:
         return True
-    if hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
+    if understood.near is not None and understood.intent in getattr(owner, "ALSO_CONTINUES", ()):
+        return True
+    new_request = (
+        understood.intent in NEW_REQUESTS
+        and understood.intent not in owner.INTENTS
+        and understood.confidence >= CLARIFY_BELOW
+    )
+    if not new_request and hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
         return True
     if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
-        return True
-    if understood.near is not None and understood.intent in getattr(owner, "ALSO_CONTINUES", ()):
         return True
     return understood.near is not None and understood.intent not in NEW_REQUESTS
 

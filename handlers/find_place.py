@@ -18,6 +18,8 @@ from handlers.nearby import (
     PAGE,
     ask_again,
     asks_more,
+    facet_of,
+    facet_outcome,
     has_places_near,
     page_outcome,
     place_grid,
@@ -34,6 +36,9 @@ async def handle(turn: Turn) -> Outcome:
     slots = dict(turn.slots)
     if turn.step == "more" and asks_more(turn):
         return answer(turn, {**slots, "offset": slots.get("offset", 0) + PAGE})
+    facet = facet_of(turn)
+    if facet is not None and "lat" in slots and turn.understood.near is None:
+        return facet_outcome(turn, service_grid(turn, slots.get("service")), slots, facet)
     if turn.step is None or turn.understood.intent == "find_place":
         slots = {**slots, **request_of(turn, slots)}
     point = where_from(turn, remembered=turn.step != "more")

@@ -21,7 +21,10 @@ from bot.turn import Handoff, Outcome, Turn
 NAME = "housing_internet"
 INTENTS = frozenset({"housing_internet"})
 # Saying one lives in social housing answers "are you a tenant?" before it is asked.
-TENANT = re.compile(r"\b(hlm|bmh|locataires?|bailleur social|logement social|habitat social)\b")
+TENANT = re.compile(
+    r"\b(hlm|bmh|locataires?|bailleur social|logement social|habitat social"
+    r"|brest m[ée]tropole habitat)\b"
+)
 BROAD = frozenset({"quartier", "commune", "code_postal"})  # too wide to name a sector
 
 
@@ -61,8 +64,9 @@ def price_text(turn: Turn, offer: HousingOffer) -> str:
 
 
 async def start(turn: Turn, slots: dict[str, Any]) -> Outcome:
-    """First message: note what it already says, then ask what is missing."""
-    slots = {**slots, **place_of(turn)}
+    """First message: note what it already says (or the place said earlier), then ask what
+    is missing."""
+    slots = {**slots, **(place_of(turn) or remembered_place(turn))}
     if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
         return await tenant_known(turn, slots)
     reply = Reply(turn.say("housing.ask_tenant"), key="housing.ask_tenant")
@@ -74,6 +78,9 @@ async def on_tenant(turn: Turn, slots: dict[str, Any]) -> Outcome:
     slots = {**slots, **place_of(turn)}
     if turn.understood.answer == "no":
         return not_tenant(turn)
+    if turn.understood.answer == "unknown" and not TENANT.search(turn.text.lower()):
+        reply = Reply(turn.say("housing.tenant_unknown"), key="housing.tenant_unknown")
+        return Outcome((reply,), step="tenant", slots=slots, expect="yes_no")
     if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
         return await tenant_known(turn, slots)
     if slots.get("tenant_asked_again"):
@@ -100,6 +107,8 @@ async def on_where(turn: Turn, slots: dict[str, Any]) -> Outcome:
     near = turn.understood.near
     if near is not None and near.entry is not None:
         return verdict(turn, {**slots, **place_of(turn)}, near.entry)
+    if near is not None and TENANT.fullmatch(near.text.lower().strip()):
+        near = None  # "oui je suis locataire": no place said
     if near is None and not slots.get("where_asked_again"):
         reply = Reply(turn.say("housing.ask_where"), key="housing.ask_where")
         slots = {**slots, "where_asked_again": True}
@@ -117,6 +126,16 @@ def place_of(turn: Turn) -> dict[str, str]:
         return {"near_text": near.text}
     quartier = entry.id if entry.kind == "quartier" else entry.quartier
     return {"near_text": near.text, "near_id": entry.id, "quartier": quartier or ""}
+
+
+def remembered_place(turn: Turn) -> dict[str, str]:
+    """The place the resident gave earlier in the conversation, as slots."""
+    known = turn.known_place
+    if known is None or known.entry_id is None:
+        return {}
+    entry = entry_of(turn, known.entry_id)
+    quartier = entry.id if entry.kind == "quartier" else entry.quartier
+    return {"near_text": known.name, "near_id": entry.id, "quartier": quartier or ""}
 
 
 def entry_of(turn: Turn, entry_id: str) -> GazetteerEntry:

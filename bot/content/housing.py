@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.content.followups import says_any
 from bot.content.model import Problem
 from bot.content.texts import folded
 from bot.content.yamlfile import YamlDoc, as_list, as_mapping, as_text, load_yaml
@@ -39,17 +40,7 @@ class Question:
 
     def asked_in(self, text: str) -> bool:
         """Whether `text` asks this question."""
-        words = folded(text).split()
-        padded = f" {' '.join(words)} "
-        return any(
-            f" {cue} " in padded if " " in cue else any(_starts(word, cue) for word in words)
-            for cue in self.cues
-        )
-
-
-def _starts(word: str, cue: str) -> bool:
-    """A word begins with the cue, also after an elision written without its apostrophe."""
-    return word.startswith(cue) or (len(word) > len(cue) + 1 and word[1:].startswith(cue))
+        return says_any(text, self.cues)
 
 
 @dataclass(frozen=True)

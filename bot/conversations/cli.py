@@ -59,6 +59,7 @@ def add_conversation_commands(subparsers: argparse._SubParsersAction) -> None:
         "--at", type=datetime.fromisoformat, default=DEFAULT_START,
         help="when the conversations start (ISO 8601; default a Wednesday at 10:00 in Brest)",
     )  # fmt: skip
+    command.add_argument("--only", action="append", help="play only this conversation id")
     command.add_argument(
         "--min", type=float, default=0.0, help="exit 1 when fewer conversations pass (0-1)"
     )
@@ -70,6 +71,8 @@ def run_eval_conversations(args: argparse.Namespace) -> int:
 
     try:
         conversations = load_conversations(args.file)
+        if args.only:
+            conversations = [c for c in conversations if c.id in args.only]
     except ScriptError as error:
         print(error, file=sys.stderr)
         return 2
