@@ -6,8 +6,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.understanding.cues import Hit
+from bot.understanding.safety import emergency_kind, is_scam
 
 SHORT = 4  # a bare "stop" / "start" counts only in a message about that long
+UNCLEAR = 0.3  # below CLARIFY_BELOW: the engine asks once, then hands off; never a greeting
+SOCIAL = ("greeting", "thanks", "bye", "okay", "identity", "about_service", "done", "help",
+          "human")  # fmt: skip
+MAX_LEFT = 3  # words besides social talk a greeting may carry ("bonjour madame la mairie")
+FILLER_WORDS = (
+    "a au aux le la les l de du des d un une et ou en pour vous tu te toi moi je j me m "
+    "c ce est es etes sont ai as ca cela y il elle on nous ici tout tous toute monde "
+    "madame monsieur mr mme messieurs dames svp stp sil plait s beaucoup bien tres "
+    "encore aussi bonne bon belle journee soiree quoi qui que qu comment hey oui non ah "
+    "oh eh ben bah alors donc voila deja the you to is for and hi ye yes"
+)
+FILLER = frozenset(FILLER_WORDS.split())
 EQUIPMENT = frozenset({"print", "scan"})
 NUMBER_QUALIFIERS = frozenset({"fiscal", "allocataire", "secu", "securite", "unique", "client"})
 LACKING = frozenset({"pas", "ni", "sans", "plus", "jamais", "no", "don"})
@@ -44,7 +57,8 @@ class Decision:
     intent: str
     confidence: float
     privacy_action: str | None = None
-    emergency: bool = False
+    emergency: str | None = None  # the kind of distress (see content/langue/urgences.yaml)
+    scam: bool = False
 
 
 def privacy_action(s: Signals) -> str | None:
@@ -126,8 +140,16 @@ def decide(s: Signals) -> Decision:
     action = privacy_action(s)
     if action or s.has("privacy_other"):
         return Decision("privacy", 0.97 if action else 0.7, action)
-    if s.has("emergency") or len(s.words) <= SHORT and s.has("emergency_short"):
-        return Decision("out_of_scope", 0.95, emergency=True)
+    kind = emergency_kind(s)
+    if kind:
+        return Decision("out_of_scope", 0.95, emergency=kind)
+    if is_scam(s):  # wins over find_mediator for the body it pretends to be
+        return Decision("out_of_scope", 0.9, scam=True)
+    return _decide_request(s)
+
+
+def _decide_request(s: Signals) -> Decision:
+    """Rules 3 to 7 of the guide, once safety has been ruled out."""
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
     # "merci, la médiathèque m'a bien aidée pour la CAF": thanks for help already given
@@ -206,13 +228,23 @@ def _without_topic(s: Signals) -> Decision:
         return Decision("talk_to_human", 0.9)
     if s.has("admin") and (_procedural_help(s) or s.has("want")):
         return Decision("find_mediator", 0.65 if s.has("help") else 0.55)
-    if s.has("about_service", "greeting", "thanks"):
+    if s.has("about_service", "greeting", "thanks", "bye", "okay") and _only_social(s):
         return Decision("greeting", 0.85)
-    if s.has("help"):
+    if s.has("help") and len(s.words) <= SHORT:
         return Decision("greeting", 0.55)
     if s.has("broken"):
         return Decision("out_of_scope", 0.5)
-    return Decision("out_of_scope", 0.3)
+    return Decision("out_of_scope", UNCLEAR)
+
+
+def _only_social(s: Signals) -> bool:
+    """Hello, thanks, bye or a question about us, and not much else: unknown words are not."""
+    covered = [False] * len(s.words)
+    for concept in SOCIAL:
+        for h in s.hits.get(concept, ()):
+            covered[h.start : h.end] = [True] * (h.end - h.start)
+    rest = [w for w, c in zip(s.words, covered, strict=True) if not c and w not in FILLER]
+    return len(rest) <= MAX_LEFT
 
 
 def _person_asked(s: Signals) -> bool:
