@@ -167,3 +167,22 @@ def test_unknown_messages_are_never_confident_greetings(text):
 def test_asking_what_we_do_is_a_greeting_without_social_talk(text):
     result = understand(text)
     assert (result.intent, result.social) == ("greeting", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("where can I print my CV", "en"),
+        ("are you a bot", "en"),
+        ("I need help with my residence permit renewal", "en"),
+        ("ou imprimer a bellevue", "fr"),
+        ("jsui en hlm a pontan jai droit au net a 1€ ?", "fr"),
+        ("merci", "fr"),
+        ("ok", None),
+        ("1", None),
+        ("hello", None),
+        ("STOP", None),
+    ],
+)
+def test_language_when_the_words_say_it(text, language):
+    assert understand(text).language == language

@@ -32,11 +32,12 @@ class Understood:
     # the kind of distress: "medical", "violence", "suicide", "child", "eviction", "homeless";
     # the engine answers its numbers (15 / 112, 17, 3114, 119, 115) and hands off
     emergency: str | None = None
-    scam: bool = False  # reports or forwards a suspicious SMS, e-mail, call or link
-    social: str | None = None  # "thanks" | "bot_question" | "hello" | "bye" when only that
     privacy_action: str | None = None  # "stop" | "start" | "forget" | None
     answer: str | None = None  # "yes" | "no" when the message answers a pending yes/no
     menu_choice: str | None = None  # the value picked from the last menu ("1" -> its value)
+    scam: bool = False  # tells of (or forwards) a message asking for codes, a payment, a link
+    social: str | None = None  # "thanks" | "bye" | "bot_question" | "hello", alone
+    language: str | None = None  # "fr" | "en" when the words say it clearly
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from bot.understanding import context
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.languages import language_of
 from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
 from bot.understanding.places import PlaceFinder
@@ -131,6 +132,7 @@ class Understander:
             scam=decision.scam,
             social=social_of(signals) if intent == "greeting" else None,
             privacy_action=decision.privacy_action,
+            language=language_of(text),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
