@@ -53,7 +53,7 @@ CONCEPTS = frozenset(
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
         "about_service", "identity", "done", "want", "admin", "out_of_scope", "commerce",
         "open_now", "yes", "no", "preposition", "generic_place", "street", "not_a_place",
-        "lives_at", "correction",
+        "lives_at", "correction", "works_at",
     }
 )  # fmt: skip
 LANGUAGE_DIR = "langue"

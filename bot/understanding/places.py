@@ -114,6 +114,8 @@ class PlaceFinder:
         link = i
         while link < len(tokens) and link - i < 2 and tokens[link].word in LINKS:
             link += 1
+        if 0 < link < len(tokens) and BREAK.search(text, tokens[link - 1].end, tokens[link].start):
+            return 0  # "à la maison. On est…": a new sentence, not a name
         run = self._name_run(tokens, text, link, 3)
         return link - i + run if run else 0
 

@@ -23,6 +23,7 @@ from bot.understanding.spelling import Speller
 
 PLACE_CONCEPTS = (
     "preposition", "generic_place", "street", "not_a_place", "lives_at", "correction",
+    "works_at",
 )  # fmt: skip
 # look-alikes and scam senders name no intent: their words may still be part of a place name
 NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam")
