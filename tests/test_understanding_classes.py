@@ -75,3 +75,57 @@ def test_the_writers_workplace_and_far_countries_are_not_the_place(text, near):
 def test_a_new_sentence_is_not_a_name():
     result = understand("plus d'internet à la maison. On cherche un ordi près de Bellevue")
     assert result.near is not None and result.near.text == "Bellevue"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("où imprimer près du CHU Morvan", "chu-morvan"),
+        ("wifi vers l'hopital de la cavale blanche", "chu-cavale-blanche"),
+        ("un ordi pas loin d'Océanopolis ?", "oceanopolis"),
+        ("imprimer à la gare", "gare"),
+        ("wifi près du port de commerce", "port-de-commerce"),
+        ("je suis à la fac Segalen, où scanner ?", "fac-segalen"),
+        ("atelier numérique vers l'arrêt de tram place de Strasbourg", "tram-place-de-strasbourg"),
+        # typos of names, one word or several (length-aware threshold)
+        ("imprimer a kerdern", "keredern"),
+        ("un ordi ouvert ce matin a st piere", "saint-pierre"),
+        ("wifi pres de la cavale blanch", "chu-cavale-blanche"),
+        ("ou imprimer vers pen ar kreach", "pen-ar-creac-h"),
+        ("ou scanner a recouvranse", "recouvrance"),
+    ],
+)
+def test_landmarks_and_typos_resolve(text, entry):
+    near = understand(text).near
+    assert near is not None and near.entry is not None and near.entry.id == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("wifi gratuit à Guipavas ?", "guipavas"),
+        ("espace numérique Plougastel adresse", "plougastel-daoulas"),
+        ("j'habite au Relecq-Kerhuon, où imprimer ?", "le-relecq-kerhuon"),
+        ("atelier email debutant gouesnou", "gouesnou"),
+    ],
+)
+def test_neighbouring_towns_are_captured_and_marked_outside(text, town):
+    near = understand(text).near
+    assert near is not None and near.entry is not None
+    assert (near.entry.id, near.entry.kind) == (town, "commune_voisine")
+
+
+@pytest.mark.parametrize("text", ["je veux imprimer a la maison", "imprimer a partir de mon tel"])
+def test_everyday_words_are_not_fuzzy_places(text):
+    assert understand(text).near is None
+
+
+def test_every_landmark_and_town_has_a_source():
+    from bot.content import load_content
+    from tests.understanding_fixtures import ROOT
+
+    gazetteer = load_content(ROOT / "content").gazetteer
+    added = [e for e in gazetteer if e.kind in ("repere", "commune_voisine")]
+    assert len([e for e in added if e.kind == "commune_voisine"]) >= 4
+    rows = (ROOT / "content" / "gazetteer.csv").read_text("utf-8")
+    assert all(f"{e.id}," in rows for e in added)
