@@ -29,7 +29,9 @@ class Understood:
     service: str | None
     open_now: bool
     confidence: float
-    emergency: bool = False  # medical emergency: the engine answers 15 / 112 and hands off
+    # the kind of distress: "medical", "violence", "suicide", "child", "eviction", "homeless";
+    # the engine answers its numbers (15 / 112, 17, 3114, 119, 115) and hands off
+    emergency: str | None = None
     privacy_action: str | None = None  # "stop" | "start" | "forget" | None
     answer: str | None = None  # "yes" | "no" when the message answers a pending yes/no
     menu_choice: str | None = None  # the value picked from the last menu ("1" -> its value)
