@@ -365,7 +365,7 @@ def _continues(
     """
     if understood.answer or understood.menu_choice or location:
         return True
-    if understood.near is not None and understood.intent in getattr(owner, "ALSO_CONTINUES", ()):
+    if hasattr(owner, "continues") and owner.continues(understood, step):
         return True
     new_request = (
         understood.intent in NEW_REQUESTS

@@ -21,9 +21,10 @@ TWILIO_OPT_OUT = frozenset(
 
 
 def mentions(haystack: str, needle: str) -> bool:
-    """Whether the folded `needle` appears in the folded `haystack` as whole words."""
+    """Whether the folded `needle` appears in the folded `haystack` (the README's "appears":
+    "effac" is in "effacés", as "32 30" is in "appelez le 32-30")."""
     needle = folded(needle)
-    return bool(needle) and f" {needle} " in f" {haystack} "
+    return bool(needle) and needle in haystack
 
 
 @dataclass(frozen=True)
