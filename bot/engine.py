@@ -288,11 +288,11 @@ class Engine:
             return handlers.for_intent("privacy"), None
         if understood.emergency:
             return handlers.EMERGENCY, None
-        if understood.scam:
-            return handlers.SCAM, None
+        owner, _, step = (conversation.step or "").partition(":")
+        if understood.scam:  # after the warning, more about the same message is its follow-up
+            return handlers.SCAM, step if owner == handlers.SCAM.NAME else None
         if understood.menu_choice in handlers.INTENTS:
             return handlers.for_intent(understood.menu_choice), None
-        owner, _, step = (conversation.step or "").partition(":")
         owner_handler = handlers.by_name(owner)
         content = self.knowledge.content
         if owner and _continues(understood, location, owner_handler, text, step, content):
