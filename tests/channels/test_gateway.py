@@ -14,7 +14,7 @@ from bot.channels import sms, telegram
 from bot.channels.gsm import is_gsm7
 from bot.server import RUNTIME, create_app
 from tests.fake_telegram import FakeTelegram
-from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
+from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import PUBLIC, WEBHOOK_SECRET, WEDNESDAY_MORNING, gateway_settings
 
 RESIDENT = "+33600000001"
@@ -48,7 +48,7 @@ class Platforms:
             yield client
 
     async def sms(self, text: str, sid: str) -> int:
-        form = {"MessageSid": sid, "From": RESIDENT, "To": FROM_NUMBER, "Body": text}
+        form = inbound_form(sid, text, RESIDENT)
         base = str(self.client.make_url("")).rstrip("/")
         response = await post_signed(self.client.session, base, sms.INBOUND_PATH, form, PUBLIC)
         return response.status

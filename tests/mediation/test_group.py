@@ -14,7 +14,7 @@ from bot.db import Database
 from bot.models import OutboxItem
 from bot.server import create_app
 from tests.fake_telegram import FakeTelegram
-from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
+from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import (
     PUBLIC,
     WEBHOOK_SECRET,
@@ -53,7 +53,7 @@ async def gateway(
 
 
 async def sms(client: TestClient, sid: str, text: str) -> None:
-    form = {"MessageSid": sid, "From": RESIDENT, "To": FROM_NUMBER, "Body": text}
+    form = inbound_form(sid, text, RESIDENT)
     base = str(client.make_url("")).rstrip("/")
     response = await post_signed(client.session, base, "/twilio/sms", form, PUBLIC)
     assert response.status == 200
