@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -31,6 +33,7 @@ STATUS_PATH = "/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the person sent STOP)
 RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
+TOO_MANY_REQUESTS = 20429
 SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
 
 log = logging.getLogger("aiguillage.sms")
@@ -73,7 +76,7 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Twili
     app[WEBHOOKS] = TwilioWebhooks(
         runtime, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
     )
-    http_client = AsyncTwilioHttpClient()
+    http_client = HeaderKeepingClient()
     client = Client(
         settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
     )
@@ -158,15 +161,49 @@ class TwilioSender:
                 message = await self.client.messages.create_async(
                     to=to, from_=self.from_number, body=body, **options
                 )
-        except TwilioRestException as error:
-            raise delivery_error(error) from error
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise delivery_error(error, retry_after(LAST_RESPONSE.get())) from error
         return str(message.sid)
 
 
-def delivery_error(error: TwilioRestException) -> DeliveryError:
-    """What the outbox should do about a refused message."""
-    reason = f"twilio {error.status} error {error.code}: {error.msg}"
-    if error.code == UNSUBSCRIBED:
+# The response to this task's last request: twilio's exceptions drop the headers, and
+# Retry-After is in them. A context variable, since the outbox sends concurrently.
+LAST_RESPONSE: contextvars.ContextVar[Response | None] = contextvars.ContextVar(
+    "twilio_last_response", default=None
+)
+
+
+class HeaderKeepingClient(AsyncTwilioHttpClient):
+    """twilio's async HTTP client, keeping each response for `retry_after`."""
+
+    async def request(self, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+        response = await super().request(*args, **kwargs)
+        LAST_RESPONSE.set(response)
+        return response
+
+
+def retry_after(response: Response | None) -> float | None:
+    """The seconds of a Retry-After header, when there is one and it is a number."""
+    value = (response.headers or {}).get("Retry-After") if response is not None else None
+    try:
+        return max(float(value), 0.0) if value else None
+    except ValueError:  # an HTTP date: the backoff will do
+        return None
+
+
+def delivery_error(
+    error: TwilioRestException | TwilioServiceException, wait: float | None = None
+) -> DeliveryError:
+    """What the outbox should do about a refused message; the error body may be Twilio's
+    legacy JSON (TwilioRestException), RFC 9457 problem details (TwilioServiceException)
+    or not JSON at all (a proxy's page: TwilioRestException with the HTTP status as code)."""
+    service = isinstance(error, TwilioServiceException)
+    detail = (error.detail or error.title) if service else error.msg
+    status, code = int(error.status), error.code
+    reason = f"twilio {status} error {code}: {detail}"
+    if code == UNSUBSCRIBED:
         return DeliveryError(reason, opted_out=True)
-    retryable = error.status >= 500 or error.status in RETRYABLE_STATUSES
-    return DeliveryError(reason, permanent=not retryable)
+    if status == 429 or code == TOO_MANY_REQUESTS:
+        return DeliveryError(reason, retry_after=wait)
+    retryable = status >= 500 or status in RETRYABLE_STATUSES
+    return DeliveryError(reason, permanent=not retryable, retry_after=wait if retryable else None)

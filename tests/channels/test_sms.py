@@ -131,6 +131,20 @@ OUTBOUND = [
     ("invalid number", MENU, ((1, 400, 21211),), [], {"permanent": True}),
     ("Twilio down", MENU, ((1, 500, 20500),), [], {"permanent": False, "opted_out": False}),
     ("too many requests", MENU, ((1, 429, 20429),), [], {"permanent": False}),
+    # RFC 9457 problem details (twilio raises TwilioServiceException for these)
+    ("9457 unsubscribed", MENU, ((1, 400, 21610, "rfc9457"),), [], {"opted_out": True}),
+    ("9457 invalid number", MENU, ((1, 400, 21211, "rfc9457"),), [], {"permanent": True}),
+    ("9457 not a mobile", MENU, ((1, 400, 21614, "rfc9457"),), [], {"permanent": True}),
+    (
+        "9457 too many requests, Retry-After",
+        MENU,
+        ((1, 429, 20429, "rfc9457", 7),),
+        [],
+        {"permanent": False, "opted_out": False, "retry_after": 7.0},
+    ),
+    ("9457 Twilio down", MENU, ((1, 503, 20503, "rfc9457"),), [], {"permanent": False}),
+    ("legacy 429, Retry-After", MENU, ((1, 429, 20429, "legacy", 4),), [], {"retry_after": 4.0}),
+    ("a proxy's HTML page", MENU, ((1, 502, 0, "html"),), [], {"permanent": False}),
 ]
 
 
@@ -141,8 +155,8 @@ OUTBOUND = [
 )
 async def test_sender(sqlite_database, reply, failures, bodies, error) -> None:
     async with sms_gateway(sqlite_database) as gateway:
-        for count, status, code in failures:
-            gateway.twilio.fail_next(count, status, code)
+        for count, status, code, *shape in failures:
+            gateway.twilio.fail_next(count, status, code, "refused", *shape)
         send = gateway.sender.send(Address("sms", RESIDENT), reply_to_dict(reply))
         if error:
             with pytest.raises(DeliveryError) as raised:
