@@ -94,8 +94,9 @@ async def signed_form(request: web.Request) -> dict[str, str]:
     if request.content_type != "application/x-www-form-urlencoded":
         raise web.HTTPUnsupportedMediaType(text="Twilio posts application/x-www-form-urlencoded\n")
     form = await request.post()
-    # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see.
-    url = webhooks.public_base_url + request.rel_url.path_qs
+    # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see,
+    # and signed it as written in the console: percent-encoding kept (raw_path, not path).
+    url = webhooks.public_base_url + request.raw_path
     signature = request.headers.get("X-Twilio-Signature", "")
     if not webhooks.validator.validate(url, form, signature):
         log.warning("sms.bad_signature", extra=fields(path=request.path))

@@ -223,3 +223,21 @@ async def sent_row(runtime: RecordingRuntime, sid: str) -> tuple[int, int]:
         await repo.mark_sent({item.id: sid}, NOW)
         await session.commit()
         return item.id, contact.id
+
+
+ENCODED_URLS = [
+    ("encoded space in the query", "/twilio/sms?site=Brest%20centre"),
+    ("encoded UTF-8 and plus", "/twilio/sms?ville=Brest%20M%C3%A9tropole&n=%2B33"),
+    ("encoded slash", "/twilio/sms?next=%2Finbox%2F"),
+]
+
+
+@pytest.mark.parametrize("path", [c[1] for c in ENCODED_URLS], ids=[c[0] for c in ENCODED_URLS])
+async def test_signature_over_the_exact_url_twilio_called(sqlite_database, path) -> None:
+    """Twilio signs the URL as written in the console, percent-encoding included."""
+    async with sms_gateway(sqlite_database) as gateway:
+        response = await gateway.post(path, inbound_form("SMenc", "bonjour"))
+        assert response.status == 200
+        assert [m.text for m in gateway.runtime.received] == ["bonjour"]
+        other = await gateway.post(path, inbound_form("SMenc2", "x"), signed_over=PUBLIC + "/v2")
+        assert other.status == 403
