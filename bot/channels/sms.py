@@ -35,6 +35,9 @@ UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the
 RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
 TOO_MANY_REQUESTS = 20429
 SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
+# Twilio's Advanced Opt-Out has already (un)subscribed the person when it sends OptOutType
+# (its keywords: YES, UNSTOP, STOPALL, CANCEL...); the engine hears the word it knows.
+OPT_OUT_KEYWORDS = {"START": "START", "STOP": "STOP"}
 
 log = logging.getLogger("aiguillage.sms")
 
@@ -112,7 +115,7 @@ async def inbound(request: web.Request) -> web.Response:
     runtime = request.app[WEBHOOKS].runtime
     message = InboundMessage(
         address=Address(NAME, form["From"]),
-        text=form.get("Body", ""),
+        text=OPT_OUT_KEYWORDS.get(form.get("OptOutType", ""), form.get("Body", "")),
         platform_id=form["MessageSid"],
         received_at=runtime.engine.clock(),
     )

@@ -47,8 +47,8 @@ class Platforms:
             self.client = client
             yield client
 
-    async def sms(self, text: str, sid: str) -> int:
-        form = inbound_form(sid, text, RESIDENT)
+    async def sms(self, text: str, sid: str, **extra: str) -> int:
+        form = inbound_form(sid, text, RESIDENT, **extra)
         base = str(self.client.make_url("")).rstrip("/")
         response = await post_signed(self.client.session, base, sms.INBOUND_PATH, form, PUBLIC)
         return response.status
@@ -168,3 +168,15 @@ async def test_replies_queued_at_shutdown_are_sent_after_a_restart(tmp_path) -> 
             await until(lambda: len(p.twilio.sent) == 1)
             await asyncio.sleep(0.3)
         assert len(p.twilio.sent) == 1
+
+
+async def test_twilio_opt_in_keyword_is_answered(tmp_path) -> None:
+    """YES (OptOutType=START) after a STOP: Twilio re-subscribed the person, and so do we."""
+    async with platforms(tmp_path) as p, p.gateway():
+        sent = p.twilio.sent
+        assert await p.sms("STOP", "SM31", OptOutType="STOP") == 200
+        await until(lambda: len(sent) == 1)
+        assert await p.sms("YES", "SM32", OptOutType="START") == 200
+        await until(lambda: len(sent) == 2)
+        assert await p.sms("bonjour", "SM33") == 200
+        await until(lambda: len(sent) == 3)

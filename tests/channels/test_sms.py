@@ -82,6 +82,10 @@ INBOUND = [
         None,
     ),
     ("missing MessageSid", {"From": RESIDENT, "Body": "x"}, {}, 400, None),
+    # Advanced Opt-Out: Twilio already (un)subscribed the person; the engine hears the keyword
+    ("opt-in keyword YES", inbound_form(body="YES", OptOutType="START"), {}, 200, "START"),
+    ("opt-out keyword CANCEL", inbound_form(body="CANCEL", OptOutType="STOP"), {}, 200, "STOP"),
+    ("help keyword", inbound_form(body="INFO", OptOutType="HELP"), {}, 200, "INFO"),
 ]
 
 
@@ -98,7 +102,8 @@ async def test_inbound_webhook(sqlite_database, form, signing, status, text) -> 
             return
         assert await response.text() == sms.EMPTY_TWIML
         assert response.content_type == "text/xml"
-        expected = InboundMessage(Address("sms", RESIDENT), text, form["MessageSid"], NOW)
+        sid = form["MessageSid"]
+        expected = InboundMessage(Address("sms", form["From"]), text, sid, NOW)
         assert gateway.runtime.received == [expected]
 
 
