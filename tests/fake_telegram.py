@@ -155,8 +155,13 @@ class FakeTelegram:
         bot = {"id": BOT_ID, "is_bot": True, "first_name": "Aiguillage", "username": "aig_bot"}
         message = self._message(chat_id)
         body = {"chat": message["chat"], "from": message["from"], "date": 1_780_000_050}
-        new_member = {"user": bot, "status": new} | ({"until_date": 0} if new == "kicked" else {})
-        body |= {"old_chat_member": {"user": bot, "status": old}, "new_chat_member": new_member}
+
+        def member(status: str) -> dict:  # a ban (kicked) always has its until_date
+            return {"user": bot, "status": status} | (
+                {"until_date": 0} if status == "kicked" else {}
+            )
+
+        body |= {"old_chat_member": member(old), "new_chat_member": member(new)}
         return self._update("my_chat_member", body)
 
     def topic_update(self, chat_id: int, text: str, thread_id: int) -> dict:

@@ -38,6 +38,7 @@ from bot.config import Settings
 from bot.logs import fields
 from bot.mediation.group import from_update, handle_group_message, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
+from bot.repository import Repository
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -45,12 +46,14 @@ if TYPE_CHECKING:
 NAME = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+# my_chat_member: a person blocking the bot ("kicked") or unblocking it ("member").
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates call open
 POLL_PAUSE = 5.0  # seconds before polling again after an error
-# /start is what Telegram sends when a person opens the bot: a greeting, not the
-# SMS keyword START that resumes messages after a STOP.
+# /start is what Telegram sends when a person opens the bot, or presses Restart after
+# unblocking it: a greeting, and a sign that they want our messages again.
 START_CHOICE = "greeting"
+BLOCKED = "kicked"  # the bot's status in a private chat its person blocked
 
 log = logging.getLogger("aiguillage.telegram")
 
@@ -87,7 +90,12 @@ class TelegramUpdates:
         if is_from_group(update, self.runtime.settings.mediators_chat_id):
             await handle_group_message(self.runtime, from_update(update))
             return
+        if update.my_chat_member is not None:
+            await self._membership(update)
+            return
         inbound = inbound_from_update(update, self.runtime.engine.clock())
+        if inbound is not None and inbound.choice == START_CHOICE:
+            await self._opt(inbound.address, opted_out=False)  # Restart after a block
         if inbound is None:
             log.info("telegram.ignored", extra=fields(update_id=update.update_id))
         elif not await self.runtime.receive(inbound):
@@ -97,6 +105,27 @@ class TelegramUpdates:
                 await update.callback_query.answer()
             except TelegramError as error:
                 log.info("telegram.answer_failed", extra=fields(error=str(error)))
+
+    async def _membership(self, update: Update) -> None:
+        """A person blocked the bot (opted out) or unblocked it (opted in again; their
+        Restart button then sends /start, which is answered)."""
+        change = update.my_chat_member
+        if change.chat.type != ChatType.PRIVATE:
+            return
+        blocked = change.new_chat_member.status == BLOCKED
+        was_blocked = change.old_chat_member.status == BLOCKED
+        if blocked != was_blocked:
+            await self._opt(Address(NAME, str(change.chat.id)), opted_out=blocked)
+            log.info("telegram.membership", extra=fields(blocked=blocked))
+
+    async def _opt(self, address: Address, opted_out: bool) -> None:
+        """Record that a known person opted out or back in."""
+        async with self.runtime.database.session() as session:
+            repo = Repository(session, self.runtime.cipher)
+            contact = await repo.find_contact(address)
+            if contact is not None and contact.opted_out != opted_out:
+                await repo.set_opted_out(contact, opted_out)
+                await session.commit()
 
     async def poll(self) -> None:
         """Fetch updates until cancelled; the offset moves past an update once it is stored."""

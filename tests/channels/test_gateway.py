@@ -12,6 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import sms, telegram
 from bot.channels.gsm import is_gsm7
+from bot.messages import Address
+from bot.repository import Repository
 from bot.server import RUNTIME, create_app
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
@@ -180,3 +182,47 @@ async def test_twilio_opt_in_keyword_is_answered(tmp_path) -> None:
         await until(lambda: len(sent) == 2)
         assert await p.sms("bonjour", "SM33") == 200
         await until(lambda: len(sent) == 3)
+
+
+async def opted_out(p: Platforms, chat: int) -> bool | None:
+    """Whether the gateway has this Telegram person as opted out (None: unknown)."""
+    runtime = p.client.app[RUNTIME]
+    async with runtime.database.session() as session:
+        contact = await Repository(session, runtime.cipher).find_contact(
+            Address("telegram", str(chat))
+        )
+        return None if contact is None else contact.opted_out
+
+
+async def test_telegram_block_then_unblock_and_restart_is_answered(tmp_path) -> None:
+    async with platforms(tmp_path) as p, p.gateway():
+        fake = p.telegram
+        assert "my_chat_member" in fake.webhook["allowed_updates"]
+        assert await p.update(fake.text_update(CHAT, "/start")) == 200
+        await until(lambda: len(fake.sent()) == 1)
+        fake.blocked.add(CHAT)
+        assert await p.update(fake.member_update(CHAT, "member", "kicked")) == 200
+        assert await opted_out(p, CHAT) is True
+        fake.blocked.discard(CHAT)
+        assert await p.update(fake.member_update(CHAT, "kicked", "member")) == 200
+        assert await opted_out(p, CHAT) is False
+        assert await p.update(fake.text_update(CHAT, "/start")) == 200  # "Restart"
+        await until(lambda: len(fake.sent()) == 2)
+        assert fake.sent()[1]["reply_markup"]["inline_keyboard"]
+
+
+async def test_telegram_restart_after_a_refused_send_is_answered(tmp_path) -> None:
+    """A send refused with 403 (blocked) opted the person out; /start brings them back."""
+    async with platforms(tmp_path) as p, p.gateway():
+        fake = p.telegram
+        fake.blocked.add(CHAT)
+        assert await p.update(fake.text_update(CHAT, "bonjour")) == 200
+        await until(lambda: any(c[0] == "sendMessage" for c in fake.calls))
+        for _ in range(50):
+            if await opted_out(p, CHAT):
+                break
+            await asyncio.sleep(0.05)
+        assert await opted_out(p, CHAT) is True
+        fake.blocked.discard(CHAT)
+        assert await p.update(fake.text_update(CHAT, "/start")) == 200
+        await until(lambda: len(fake.sent()) == 1)
