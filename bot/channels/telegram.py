@@ -38,6 +38,8 @@ from bot.config import Settings
 from bot.logs import fields
 from bot.mediation.group import from_update, handle_group_message, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
+from bot.metrics import UNUSABLE
+from bot.outage import is_outage
 from bot.repository import Repository
 
 if TYPE_CHECKING:
@@ -86,6 +88,18 @@ class TelegramUpdates:
     secret: str | None
 
     async def accept(self, update: Update) -> None:
+        """Handle one update. One the gateway cannot use is logged, counted and acknowledged:
+        Telegram would send it again for a day (webhook), or hold every later update behind
+        it (polling). A database outage is not the update's fault: it is raised, retried."""
+        try:
+            await self._accept(update)
+        except Exception as error:
+            if is_outage(error):
+                raise
+            UNUSABLE.labels(NAME, type(error).__name__).inc()
+            log.exception("telegram.unusable", extra=fields(update_id=update.update_id))
+
+    async def _accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
         if is_from_group(update, self.runtime.settings.mediators_chat_id):
             await handle_group_message(self.runtime, from_update(update))
@@ -97,6 +111,7 @@ class TelegramUpdates:
         if inbound is not None and inbound.choice == START_CHOICE:
             await self._opt(inbound.address, opted_out=False)  # Restart after a block
         if inbound is None:
+            UNUSABLE.labels(NAME, "ignored").inc()
             log.info("telegram.ignored", extra=fields(update_id=update.update_id))
         elif not await self.runtime.receive(inbound):
             log.info("telegram.duplicate", extra=fields(update_id=update.update_id))
@@ -231,7 +246,7 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
     text = message.text or message.caption
     if text is None:
         return None
-    if text.split(maxsplit=1)[0] == "/start":
+    if text.split(maxsplit=1)[:1] == ["/start"]:  # a text of spaces only has no word
         return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
     return InboundMessage(address, text, platform_id, now, language=language)
 

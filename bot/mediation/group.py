@@ -22,6 +22,8 @@ from bot.repository import Repository
 CHANNEL = "telegram"
 MAX_POST = 3500  # Telegram refuses messages over 4,096 characters
 HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
+COMMANDS = ("/prendre", "/clore", "/faq")
+MAX_TICKET = 2**31 - 1  # the largest id an INTEGER column holds
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,11 @@ async def handle_group_message(runtime: Any, message: GroupMessage) -> None:
         if command == "/tickets":
             await _list_open(group, repo, now)
         else:
-            ticket = await _target(repo, message, argument)
+            ticket = await _target(repo, message, command, argument)
             if ticket is not None:
                 await _act(runtime, group, repo, ticket, command, message, by, now)
+            elif command in COMMANDS and not message.reply_to:
+                await group.post(repo, f"Ticket {_shown(argument)} introuvable. {HELP}", now)
         await session.commit()
     runtime.worker.wake()
 
@@ -200,12 +204,30 @@ async def _act(
         await repo.add_group_post(ticket, "answer", now, chat_message_id=message.message_id)
 
 
-async def _target(repo: MediationRepository, message: GroupMessage, argument: str) -> Ticket | None:
-    """The ticket a message is about: the post it replies to, or `/prendre 12`."""
+async def _target(
+    repo: MediationRepository, message: GroupMessage, command: str, argument: str
+) -> Ticket | None:
+    """The ticket a message is about: the post it replies to, or `/prendre 12` (a command's
+    number only: a phone number pasted in a message is not a ticket)."""
     if message.reply_to:
         return await repo.ticket_of_post(CHANNEL, message.reply_to)
-    number = argument.strip().lstrip("#")
-    return await repo.ticket(int(number)) if number.isdigit() else None
+    number = ticket_number(argument) if command else None
+    return await repo.ticket(number) if number is not None else None
+
+
+def ticket_number(argument: str) -> int | None:
+    """`12` or `#12` as a ticket id; None for anything else, and for numbers no ticket
+    can have (a phone number, twenty digits: the database's integers stop at 2**31 - 1)."""
+    number = argument.strip().split(maxsplit=1)[0].lstrip("#") if argument.strip() else ""
+    if not number.isascii() or not number.isdigit() or len(number) > len(str(MAX_TICKET)):
+        return None
+    return int(number) if 0 < int(number) <= MAX_TICKET else None
+
+
+def _shown(argument: str) -> str:
+    """The argument a mediator gave, short enough to quote back."""
+    word = argument.strip().split(maxsplit=1)[0] if argument.strip() else ""
+    return word if len(word) <= 8 else "(sans numéro valide)"
 
 
 async def _mediator_name(repo: MediationRepository, message: GroupMessage) -> str:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import sms, telegram
@@ -226,3 +227,20 @@ async def test_telegram_restart_after_a_refused_send_is_answered(tmp_path) -> No
         fake.blocked.discard(CHAT)
         assert await p.update(fake.text_update(CHAT, "/start")) == 200
         await until(lambda: len(fake.sent()) == 1)
+
+
+POISON = [
+    ("a space", " "),
+    ("a no-break space", "\u00a0"),
+    ("an ideographic space", "\u3000"),
+    ("spaces and newlines", " \n\u00a0\u3000 "),
+]
+
+
+@pytest.mark.parametrize("text", [c[1] for c in POISON], ids=[c[0] for c in POISON])
+async def test_whitespace_only_message_is_acknowledged(tmp_path, text) -> None:
+    async with platforms(tmp_path) as p, p.gateway():
+        assert await p.update(p.telegram.text_update(CHAT, text)) == 200
+        assert await p.sms(text, "SMspace") == 200
+        assert await p.update(p.telegram.text_update(CHAT, "bonjour")) == 200
+        await until(lambda: p.telegram.sent() and p.twilio.sent)

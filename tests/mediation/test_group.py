@@ -128,3 +128,28 @@ async def test_messages_from_other_chats_cannot_act(tmp_path):
         )
         assert "#1 ouvert" in listing[0]["text"]
         assert len(twilio.sent) == 1
+
+
+POISON = [
+    ("a number too big for the database", "/prendre 99999999999999999999"),
+    ("a phone number as ticket number", "/prendre 33612345678"),
+    ("a phone number pasted", "Rappelez-la au 33612345678"),
+    ("a negative ticket number", "/clore -1"),
+]
+
+
+async def test_poisoned_group_messages_are_acknowledged(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        for label, text in POISON:
+            update = telegram.group_update(GROUP, text)
+            headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            response = await client.post("/telegram/webhook", json=update, headers=headers)
+            assert response.status == 200, label
+        unknown = await until(lambda: [p for p in posts(telegram) if "introuvable" in p["text"]])
+        assert "99999999999999999999" not in unknown[0]["text"]
+        await in_group(client, telegram, "/tickets", 0)
+        await until(lambda: [p for p in posts(telegram) if "Tickets ouverts" in p["text"]])
+        assert len(twilio.sent) == 1
