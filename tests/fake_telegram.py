@@ -68,6 +68,7 @@ class FakeTelegram:
         self.webhook: dict = {}
         self._accepted: list[tuple[str, dict]] = []
         self._failures: list[Failure] = []
+        self._passing = 0
         self._hangs: list[float] = []
         self._updates: list[dict] = []
         self._arrived = asyncio.Event()
@@ -83,9 +84,12 @@ class FakeTelegram:
         status: int,
         retry_after: int | None = None,
         description: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Refuse the next `count` sending calls with this status (and description)."""
+        """Refuse the next `count` sending calls with this status (and description), once
+        `after` more have been accepted (a failure in the middle of a reply)."""
         self._failures += [Failure(status, retry_after, description)] * count
+        self._passing = after
 
     def migrate(self, old: int, new: int) -> None:
         """The group `old` became the supergroup `new`: sends to `old` are refused."""
@@ -211,7 +215,7 @@ class FakeTelegram:
         if method in SENDING and self._hangs:
             await asyncio.sleep(self._hangs.pop(0))
             return _error(500, DESCRIPTIONS[500])
-        if method in SENDING and self._failures:
+        if method in SENDING and self._failures and not self._passing:
             failure = self._failures.pop(0)
             described = failure.description or DESCRIPTIONS[failure.status]
             description = described.format(retry_after=failure.retry_after)
@@ -225,6 +229,8 @@ class FakeTelegram:
             return _error(404, "Not Found: method not found")
         result = await handler(params)
         self._accepted.append((method, params))
+        if method in SENDING:
+            self._passing = max(self._passing - 1, 0)
         return web.json_response({"ok": True, "result": result})
 
     def _refusal(self, params: dict) -> web.Response | None:

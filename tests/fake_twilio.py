@@ -5,6 +5,7 @@ async with twilio.serving() as base_url: ...   # TWILIO_API_BASE_URL=base_url
 twilio.fail_next(2, status=500)                 # the next two sends fail (legacy JSON body)
 twilio.fail_next(1, 400, 21610, shape="rfc9457")  # an RFC 9457 problem body
 twilio.fail_next(1, 502, shape="html")          # a proxy's HTML page, not JSON
+twilio.fail_next(1, 500, after=1)               # the send after the next one fails
 twilio.hang_next(1, seconds=2)                  # the next send hangs, then fails (a timeout)
 twilio.delay = 0.2                              # every send takes this long (in flight)
 twilio.sent                                     # [{"To": ..., "Body": ...}, ...]
@@ -58,6 +59,7 @@ class FakeTwilio:
         self.base_url = ""
         self._hangs: list[float] = []
         self._failures: list[Failure] = []
+        self._passing = 0
         self._sids = (f"SM{n:032x}" for n in itertools.count(1))
 
     def fail_next(
@@ -68,9 +70,12 @@ class FakeTwilio:
         message: str = "Internal Error",
         shape: str = "legacy",
         retry_after: int | None = None,
+        after: int = 0,
     ) -> None:
-        """Refuse the next `count` sends with this HTTP status and Twilio error code."""
+        """Refuse the next `count` sends with this HTTP status and Twilio error code, once
+        `after` more sends have been accepted (a failure in the middle of a reply)."""
         self._failures += [Failure(status, code, message, shape, retry_after)] * count
+        self._passing = after
 
     def hang_next(self, count: int, seconds: float) -> None:
         """Hold the next `count` sends for `seconds`, then refuse them (Twilio unreachable)."""
@@ -112,7 +117,7 @@ class FakeTwilio:
         if self._hangs:
             await asyncio.sleep(self._hangs.pop(0))
             return _error(Failure(503, 20503, "Service Unavailable", "legacy"))
-        if self._failures:
+        if self._failures and not self._passing:
             return _error(self._failures.pop(0), request.path)
         await asyncio.sleep(self.delay)
         form = {key: str(value) for key, value in (await request.post()).items()}
@@ -122,6 +127,7 @@ class FakeTwilio:
             message = "The concatenated message body exceeds the 1600 character limit"
             return _error(Failure(400, 21617, message, "legacy"))
         self.sent.append(form)
+        self._passing = max(self._passing - 1, 0)
         sid = next(self._sids)
         body = {"sid": sid, "status": "queued", "to": form["To"], "body": form["Body"]}
         return web.json_response(body | {"account_sid": self.account_sid}, status=201)

@@ -200,7 +200,11 @@ async def _act(
         await group.post(repo, f"#{ticket.id}: {note}.", now)
     elif not command and not await repo.ticket_of_post(CHANNEL, message.message_id):
         # no `group`: the answer is already in the group, as the mediator wrote it
-        await tickets.answer(repo, content, ticket, message.text, by, now)
+        try:
+            await tickets.answer(repo, content, ticket, message.text, by, now)
+        except tickets.AnswerTooLong as refused:
+            await group.post(repo, f"#{ticket.id}: {refused.told()}", now)
+            return
         await repo.add_group_post(ticket, "answer", now, chat_message_id=message.message_id)
 
 

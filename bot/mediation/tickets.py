@@ -16,6 +16,9 @@ from bot.messages import Reply
 from bot.models import Message, Ticket
 
 ANSWER_KEY = "ticket.answer"
+# What a mediator may write in one answer, from the inbox or the group (the inbox's
+# textarea says the same): about seven SMS segments, a quarter of a Telegram message.
+MAX_ANSWER = 1000
 CLOSED_KEY = "ticket.closed"
 # What the mediators' group is told when an action is taken elsewhere (the web inbox), so
 # colleagues on their phones see who took, answered or closed a ticket.
@@ -24,6 +27,21 @@ ANNOUNCEMENTS = {
     "close": "#{id} clos par {by}; l'habitant est prévenu.",
     "answer": "#{id} Réponse de {by} (messagerie web): {text}",
 }
+
+
+class AnswerTooLong(ValueError):
+    """A mediator's answer over MAX_ANSWER characters; nothing was sent."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"answer of {length} characters, {MAX_ANSWER} at most")
+        self.length = length
+
+    def told(self) -> str:
+        """What the mediator reads."""
+        return (
+            f"Réponse trop longue ({self.length} caractères, {MAX_ANSWER} au plus) : "
+            "elle n'a pas été envoyée. Raccourcissez-la ou envoyez-la en plusieurs fois."
+        )
 
 
 class Announcer(Protocol):
@@ -109,7 +127,10 @@ async def answer(
     """Send a mediator's answer to the resident on their channel; it joins the transcript.
 
     With `group`, the answer is also posted in the group, mapped to the ticket.
+    Raises AnswerTooLong over MAX_ANSWER characters.
     """
+    if len(text.strip()) > MAX_ANSWER:
+        raise AnswerTooLong(len(text.strip()))
     contact = await repo.contact_of(ticket)
     signed = content.texts.say(ANSWER_KEY, contact.language, text=text.strip(), name=by)
     await repo.queue_reply(contact, Reply(signed, key=ANSWER_KEY), now)

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.channels import sms, telegram
 from bot.channels.gsm import is_gsm7
-from bot.messages import Address
+from bot.messages import Address, Choice, Reply
 from bot.repository import Repository
 from bot.server import RUNTIME, create_app
 from tests.fake_telegram import FakeTelegram
@@ -244,3 +244,58 @@ async def test_whitespace_only_message_is_acknowledged(tmp_path, text) -> None:
         assert await p.sms(text, "SMspace") == 200
         assert await p.update(p.telegram.text_update(CHAT, "bonjour")) == 200
         await until(lambda: p.telegram.sent() and p.twilio.sent)
+
+
+async def queue_long_reply(p: Platforms, address: Address, reply: Reply) -> None:
+    """A reply of several parts, queued as the engine or a mediator would."""
+    runtime = p.client.app[RUNTIME]
+    async with runtime.database.session() as session:
+        repo = Repository(session, runtime.cipher)
+        contact = await repo.get_or_create_contact(address, p.clock())
+        await repo.queue_reply(contact, reply, p.clock())
+        await session.commit()
+    runtime.worker.wake()
+
+
+async def test_a_failure_in_the_middle_of_a_long_sms_resends_only_what_did_not_leave(
+    tmp_path,
+) -> None:
+    long = Reply(" ".join(f"mot{n}" for n in range(700)))  # about 3,800 characters: 3 bodies
+    async with platforms(tmp_path) as p, p.gateway():
+        p.twilio.fail_next(1, status=500, after=1)  # the 2nd body fails once
+        await queue_long_reply(p, Address("sms", RESIDENT), long)
+        for _ in range(50):
+            if len(p.twilio.sent) == 3:
+                break
+            p.later(120)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        bodies = [m["Body"] for m in p.twilio.sent]
+        assert len(bodies) == 3 and len(set(bodies)) == 3  # body 1 reached the resident once
+        assert " ".join(bodies).split() == long.text.split()  # in order
+        assert p.twilio.requests == 4
+
+
+async def test_a_failure_in_the_middle_of_a_long_telegram_reply_resends_only_that_part(
+    tmp_path,
+) -> None:
+    signed = Reply("a " * 2045 + "\n— Yann, médiatrice", key="ticket.answer")  # 4,110 chars
+    menu = Reply("b " * 4500, choices=(Choice("Un lieu", "find_place"),))
+    async with platforms(tmp_path) as p, p.gateway():
+        fake = p.telegram
+        fake.fail_next(1, 500, after=2)  # the 3rd message fails once
+        await queue_long_reply(p, Address("telegram", str(CHAT)), signed)
+        await queue_long_reply(p, Address("telegram", str(CHAT)), menu)
+        for _ in range(50):
+            if len(fake.sent()) == 5:
+                break
+            p.later(120)
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        texts = [m["text"] for m in fake.sent()]
+        assert len(texts) == 5
+        assert all(len(t) <= 4096 for t in texts)
+        assert " ".join(texts[:2]).split() == signed.text.split()
+        assert " ".join(texts[2:]).split() == menu.text.split()
+        assert [bool(m.get("reply_markup")) for m in fake.sent()] == [False] * 4 + [True]
+        assert len([c for c in fake.calls if c[0] == "sendMessage"]) == 6

@@ -153,3 +153,17 @@ async def test_poisoned_group_messages_are_acknowledged(tmp_path):
         await in_group(client, telegram, "/tickets", 0)
         await until(lambda: [p for p in posts(telegram) if "Tickets ouverts" in p["text"]])
         assert len(twilio.sent) == 1
+
+
+async def test_an_answer_too_long_is_refused_with_a_message_to_the_mediator(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram) and twilio.sent)
+        post_id = await first_post_id(tmp_path)
+        await in_group(client, telegram, "x" * 4090, post_id)
+        refused = await until(lambda: [p for p in posts(telegram) if "trop longue" in p["text"]])
+        assert "4090" in refused[0]["text"].replace("\u202f", "").replace(" ", "")
+        await in_group(client, telegram, "Passez mardi.", post_id)  # a short one still goes
+        await until(lambda: any("Passez mardi" in m["Body"] for m in twilio.sent))
+        assert not any("xxxx" in m["Body"] for m in twilio.sent)
