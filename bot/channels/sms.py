@@ -34,6 +34,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the person sent STOP)
 RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
 TOO_MANY_REQUESTS = 20429
+MAX_MEDIA = 10  # Twilio's most per message
 SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
 # Twilio's Advanced Opt-Out has already (un)subscribed the person when it sends OptOutType
 # (its keywords: YES, UNSTOP, STOPALL, CANCEL...); the engine hears the word it knows.
@@ -113,15 +114,38 @@ async def inbound(request: web.Request) -> web.Response:
     if not form.get("MessageSid") or not form.get("From"):
         raise web.HTTPBadRequest(text="MessageSid and From are required\n")
     runtime = request.app[WEBHOOKS].runtime
+    media, refs = attachments(form)
     message = InboundMessage(
         address=Address(NAME, form["From"]),
         text=OPT_OUT_KEYWORDS.get(form.get("OptOutType", ""), form.get("Body", "")),
         platform_id=form["MessageSid"],
         received_at=runtime.engine.clock(),
+        media=media,
+        media_refs=refs,
     )
     if not await runtime.receive(message):
         log.info("sms.duplicate", extra=fields(sid=form["MessageSid"]))
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+
+def attachments(form: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The MMS's media: kinds from MediaContentType{n}, references from MediaUrl{n}."""
+    count = form.get("NumMedia", "0")
+    count = min(int(count), MAX_MEDIA) if count.isascii() and count.isdigit() else 0
+    found = [
+        (media_kind(form.get(f"MediaContentType{n}", "")), form[f"MediaUrl{n}"])
+        for n in range(count)
+        if form.get(f"MediaUrl{n}")
+    ]
+    return tuple(kind for kind, _ in found), tuple(url for _, url in found)
+
+
+def media_kind(content_type: str) -> str:
+    """Our name for a MIME type: photo, audio, video, contact (a vCard) or document."""
+    family = content_type.split("/", 1)[0].lower()
+    if content_type.lower() in ("text/vcard", "text/x-vcard"):
+        return "contact"
+    return {"image": "photo", "audio": "audio", "video": "video"}.get(family, "document")
 
 
 async def status(request: web.Request) -> web.Response:

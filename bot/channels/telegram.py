@@ -244,11 +244,40 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
         where = Location(message.location.latitude, message.location.longitude)
         return InboundMessage(address, "", platform_id, now, location=where, language=language)
     text = message.text or message.caption
-    if text is None:
-        return None
-    if text.split(maxsplit=1)[:1] == ["/start"]:  # a text of spaces only has no word
+    media, refs = attachment(message)
+    if text is None and not media:
+        return None  # a poll, a dice, a service message: nothing to read
+    if text and text.split(maxsplit=1)[:1] == ["/start"]:  # spaces only have no first word
         return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
-    return InboundMessage(address, text, platform_id, now, language=language)
+    return InboundMessage(
+        address, text or "", platform_id, now, language=language, media=media, media_refs=refs
+    )
+
+
+# The attachment kinds of a message, first match wins: an animation is also a document.
+ATTACHMENTS = (
+    ("voice", "voice"),
+    ("video_note", "video"),
+    ("audio", "audio"),
+    ("animation", "video"),
+    ("video", "video"),
+    ("photo", "photo"),
+    ("sticker", "sticker"),
+    ("document", "document"),
+    ("contact", "contact"),
+)
+
+
+def attachment(message) -> tuple[tuple[str, ...], tuple[str, ...]]:  # noqa: ANN001 - a PTB Message
+    """The message's attachment as (kind,) and its file_id (the largest photo); a shared
+    contact has no file, and its number is a third party's: it is not kept."""
+    for field, kind in ATTACHMENTS:
+        found = getattr(message, field, None)
+        if found:
+            if kind == "photo":
+                found = found[-1]  # sizes come smallest first
+            return (kind,), (getattr(found, "file_id", "") if kind != "contact" else "",)
+    return (), ()
 
 
 def on_earth(latitude: float, longitude: float) -> bool:

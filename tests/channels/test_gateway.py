@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 
 from bot.channels import sms, telegram
 from bot.channels.gsm import is_gsm7
 from bot.messages import Address, Choice, Reply
+from bot.models import Message
 from bot.repository import Repository
 from bot.server import RUNTIME, create_app
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import MEDIA, FakeTelegram
 from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import PUBLIC, WEBHOOK_SECRET, WEDNESDAY_MORNING, gateway_settings
 
@@ -299,3 +301,18 @@ async def test_a_failure_in_the_middle_of_a_long_telegram_reply_resends_only_tha
         assert " ".join(texts[2:]).split() == menu.text.split()
         assert [bool(m.get("reply_markup")) for m in fake.sent()] == [False] * 4 + [True]
         assert len([c for c in fake.calls if c[0] == "sendMessage"]) == 6
+
+
+async def test_media_kinds_and_references_are_stored_with_the_message(tmp_path) -> None:
+    async with platforms(tmp_path) as p, p.gateway():
+        assert await p.update(p.telegram.media_update(CHAT, "voice")) == 200
+        picture = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+        extra = {"NumMedia": "1", "MediaContentType0": "image/png", "MediaUrl0": picture}
+        assert await p.sms("", "SMpic", **extra) == 200
+        runtime = p.client.app[RUNTIME]
+        async with runtime.database.session() as session:
+            query = select(Message.channel, Message.payload).where(Message.direction == "in")
+            stored = dict((await session.execute(query.order_by(Message.id))).tuples().all())
+        assert stored["telegram"]["media"] == ["voice"]
+        assert stored["telegram"]["media_refs"] == [MEDIA["voice"]["file_id"]]
+        assert stored["sms"] == {"media": ["photo"], "media_refs": [picture]}

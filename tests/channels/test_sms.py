@@ -87,6 +87,40 @@ INBOUND = [
     ("opt-out keyword CANCEL", inbound_form(body="CANCEL", OptOutType="STOP"), {}, 200, "STOP"),
     ("help keyword", inbound_form(body="INFO", OptOutType="HELP"), {}, 200, "INFO"),
 ]
+PICTURE = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+MEDIA = [
+    ("no media", inbound_form(), (), ()),
+    (
+        "a photo without text",
+        inbound_form(body="", NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0=PICTURE),
+        ("photo",),
+        (PICTURE,),
+    ),
+    (
+        "a voice note and a vCard",
+        inbound_form(
+            body="",
+            NumMedia="2",
+            MediaContentType0="audio/amr",
+            MediaUrl0=PICTURE + "a",
+            MediaContentType1="text/x-vcard",
+            MediaUrl1=PICTURE + "b",
+        ),
+        ("audio", "contact"),
+        (PICTURE + "a", PICTURE + "b"),
+    ),
+    ("a NumMedia that is no number", inbound_form(NumMedia="x", MediaUrl0=PICTURE), (), ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("form", "media", "refs"), [c[1:] for c in MEDIA], ids=[c[0] for c in MEDIA]
+)
+async def test_inbound_media(sqlite_database, form, media, refs) -> None:
+    async with sms_gateway(sqlite_database) as gateway:
+        assert (await gateway.post(sms.INBOUND_PATH, form)).status == 200
+        [received] = gateway.runtime.received
+        assert (received.media, received.media_refs, received.text) == (media, refs, form["Body"])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.messages import Address, Choice, InboundMessage, Location, Reply, Venue
 from bot.metrics import REGISTRY
 from tests.channels.recording import NOW, RecordingRuntime
 from tests.conftest import SECRET
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import MEDIA, TOKEN, FakeTelegram
 from tests.harness import PUBLIC, WEBHOOK_SECRET
 
 CHAT = 4242
@@ -73,6 +73,27 @@ INBOUND = [
     ),
     ("language hint", lambda t: t.text_update(CHAT, "hello", "en-GB"), resident("hello", "en")),
     ("edited message ignored", lambda t: t.edited_update(CHAT, "papi"), None),
+    *[
+        (
+            f"{kind} without text",
+            lambda t, kind=kind: t.media_update(CHAT, kind),
+            resident(media=(shown,), media_refs=(ref,)),
+        )
+        for kind, shown, ref in (
+            ("voice", "voice", MEDIA["voice"]["file_id"]),
+            ("audio", "audio", MEDIA["audio"]["file_id"]),
+            ("document", "document", MEDIA["document"]["file_id"]),
+            ("photo", "photo", MEDIA["photo"][-1]["file_id"]),  # the largest size
+            ("sticker", "sticker", MEDIA["sticker"]["file_id"]),
+            ("video", "video", MEDIA["video"]["file_id"]),
+            ("contact", "contact", ""),  # a third party's number: not kept
+        )
+    ],
+    (
+        "photo with a caption",
+        lambda t: t.media_update(CHAT, "photo", caption="mon avis"),
+        resident("mon avis", media=("photo",), media_refs=(MEDIA["photo"][-1]["file_id"],)),
+    ),
     ("group message ignored", lambda t: t.group_update(-100123, "papi"), None),
 ]
 
