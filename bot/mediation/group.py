@@ -42,9 +42,12 @@ class GroupMessage:
 class MediatorsGroup:
     """The engine's notifier: posts new tickets and residents' messages to the group."""
 
-    def __init__(self, chat_id: int, reminder_delay: timedelta) -> None:
+    def __init__(
+        self, chat_id: int, reminder_delay: timedelta, public_base_url: str | None = None
+    ) -> None:
         self.chat_id = chat_id
         self.reminder_delay = reminder_delay
+        self.public_base_url = public_base_url or ""  # for links to the inbox
 
     async def post(
         self,
@@ -74,8 +77,12 @@ class MediatorsGroup:
     async def ticket_message(
         self, repo: Repository, ticket: Ticket, message: Message, now: datetime
     ) -> None:
-        """Post a resident's new message on an open ticket."""
-        await self.post(repo, f"#{ticket.id} Habitant: {message.text}", now, ticket, "message")
+        """Post a resident's new message on an open ticket; media as links to the inbox
+        (they open for a logged-in mediator only: the platform's reference stays ours)."""
+        media = message_json(message).get("media", [])
+        links = " ".join(f"[{m['kind']} : {self.public_base_url}{m['url']}]" for m in media)
+        text = " ".join(part for part in (message.text, links) if part)
+        await self.post(repo, f"#{ticket.id} Habitant: {text}", now, ticket, "message")
 
     async def remind(self, repo: MediationRepository, now: datetime) -> int:
         """Announce again the tickets waiting longer than the delay; returns how many."""
@@ -114,7 +121,9 @@ def mediators_group(settings: Any) -> MediatorsGroup | None:
     if settings.mediators_chat_id is None:
         return None
     return MediatorsGroup(
-        settings.mediators_chat_id, timedelta(minutes=settings.ticket_reminder_minutes)
+        settings.mediators_chat_id,
+        timedelta(minutes=settings.ticket_reminder_minutes),
+        settings.public_base_url,
     )
 
 

@@ -167,3 +167,18 @@ async def test_an_answer_too_long_is_refused_with_a_message_to_the_mediator(tmp_
         await in_group(client, telegram, "Passez mardi.", post_id)  # a short one still goes
         await until(lambda: any("Passez mardi" in m["Body"] for m in twilio.sent))
         assert not any("xxxx" in m["Body"] for m in twilio.sent)
+
+
+async def test_a_photo_on_an_open_ticket_is_posted_as_an_inbox_link(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        picture = twilio.add_media("MM2", "image/jpeg", b"\xff\xd8")
+        form = inbound_form("SM2", "", RESIDENT, NumMedia="1", MediaUrl0=picture)
+        form["MediaContentType0"] = "image/jpeg"
+        base = str(client.make_url("")).rstrip("/")
+        assert (await post_signed(client.session, base, "/twilio/sms", form, PUBLIC)).status == 200
+        post = await until(lambda: [p for p in posts(telegram) if "[photo" in p["text"]])
+        assert f"[photo : {PUBLIC}/inbox/media/" in post[0]["text"]
+        assert picture not in post[0]["text"]  # the platform's link stays ours
