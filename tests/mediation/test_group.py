@@ -95,7 +95,8 @@ async def test_group_reply_reaches_the_sms_resident_even_after_a_restart(tmp_pat
         assert "+33 6 •• •• •• 42" in post[0]["text"] and RESIDENT not in post[0]["text"]
         await sms(client, "SM2", "c'est pour la CAF")
         await until(lambda: any("#1 Habitant" in p["text"] for p in posts(telegram)))
-        assert len(twilio.sent) == 1  # the bot stays silent while the ticket is open
+        await until(lambda: len(twilio.sent) == 2)  # the engine says it is passed on
+        assert "transmis" in twilio.sent[1]["Body"]
 
     post_id = await first_post_id(tmp_path)
     async with gateway(tmp_path, telegram, twilio) as client:  # a restart: nothing in memory
