@@ -45,6 +45,13 @@ LIMITED = Counter(
     ["limit"],
     registry=REGISTRY,
 )
+UNUSABLE = Counter(
+    "aiguillage_unusable_updates",
+    "Platform updates acknowledged without being used, by channel and reason: ignored (a kind "
+    "we do not answer) or the error that made it unusable (never retried forever)",
+    ["channel", "reason"],
+    registry=REGISTRY,
+)
 REQUEST_SECONDS = Histogram(
     "aiguillage_request_seconds",
     "Time to handle an HTTP request (webhooks: until the platform is acknowledged), by route",

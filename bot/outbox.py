@@ -131,7 +131,9 @@ class OutboxWorker:
             while untried:
                 await self._pace(untried[0].address)
                 item = untried.pop(0)  # from here its fate is unknown until the platform answers
-                await self._deliver(item)
+                if not await self._deliver(item) and untried:
+                    await self._release(untried)  # the rest waits for it: parts keep their order
+                    return
         except asyncio.CancelledError:
             if untried:
                 await self._release(untried)
@@ -143,16 +145,19 @@ class OutboxWorker:
             pacer = self._pacers.setdefault(address.channel, Pacer(pace))
             await pacer.wait(address.value)
 
-    async def _deliver(self, item: ClaimedItem) -> None:
+    async def _deliver(self, item: ClaimedItem) -> bool:
+        """Send one row; True when the platform took it."""
         sender = self.senders[item.address.channel]
         try:
             platform_id = await sender.send(item.address, item.payload)
         except DeliveryError as error:
             await self._failed(item, error)
+            return False
         except Exception as error:  # a network failure, a platform bug: retry later
             await self._failed(item, DeliveryError(f"{type(error).__name__}: {error}"))
-        else:
-            await self._write(lambda repo: repo.mark_sent({item.id: platform_id}, self.clock()))
+            return False
+        await self._write(lambda repo: repo.mark_sent({item.id: platform_id}, self.clock()))
+        return True
 
     async def _write(self, change: Change) -> None:
         """Commit a change to a claimed row, waiting out a database outage up to half the

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.parts import reply_parts
 from bot.crypto import AddressCipher
 from bot.messages import Address, Reply, reply_to_dict
 from bot.models import Contact, Message, OutboxItem
@@ -41,17 +42,22 @@ class OutboxRows:
     async def queue_reply(
         self, contact: Contact, reply: Reply, now: datetime, bypass_opt_out: bool = False
     ) -> OutboxItem:
-        """Queue a reply to a contact and record it in the transcript."""
-        item = OutboxItem(
-            contact_id=contact.id,
-            channel=contact.channel,
-            recipient_encrypted=contact.address_encrypted,
-            payload=reply_to_dict(reply),
-            next_attempt_at=now,
-            bypass_opt_out=bypass_opt_out,
-            created_at=now,
-        )
-        self.session.add(item)
+        """Queue a reply to a contact, one row per platform-sized part (a retry then resends
+        only the part that did not leave), and record it whole in the transcript; returns
+        the first part's row."""
+        items = [
+            OutboxItem(
+                contact_id=contact.id,
+                channel=contact.channel,
+                recipient_encrypted=contact.address_encrypted,
+                payload=reply_to_dict(part),
+                next_attempt_at=now,
+                bypass_opt_out=bypass_opt_out,
+                created_at=now,
+            )
+            for part in reply_parts(contact.channel, reply)
+        ]
+        self.session.add_all(items)  # ids in this order: the worker sends them in it
         self.session.add(
             Message(
                 contact_id=contact.id,
@@ -62,7 +68,7 @@ class OutboxRows:
                 created_at=now,
             )
         )
-        return item
+        return items[0]
 
     async def queue_to_address(self, address: Address, payload: dict, now: datetime) -> OutboxItem:
         """Queue a message to an address that is not a resident (e.g. the mediators' group)."""
@@ -81,6 +87,20 @@ class OutboxRows:
     ) -> list[ClaimedItem]:
         """Claim due rows for this worker; a crashed worker's claims come back after `lease`.
         Rows to a contact who opted out meanwhile are cancelled, unless they bypass it."""
+        # A resident's rows leave in order: a row waits while an earlier one to the same
+        # person waits for a retry or is being sent (the 2nd part of a reply, failed once,
+        # goes before the 3rd). Rows to the group (no contact) are not held.
+        earlier = OUTBOX.alias("earlier")
+        unsent_before = (
+            select(earlier.c.id)
+            .where(
+                earlier.c.contact_id == OUTBOX.c.contact_id,
+                earlier.c.id < OUTBOX.c.id,
+                earlier.c.status.in_(("pending", "sending")),
+                earlier.c.next_attempt_at > now,
+            )
+            .exists()
+        )
         query = (
             select(OUTBOX, CONTACTS.c.opted_out)
             .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
@@ -88,8 +108,9 @@ class OutboxRows:
                 OUTBOX.c.status.in_(("pending", "sending")),
                 OUTBOX.c.next_attempt_at <= now,
                 OUTBOX.c.channel.in_(channels),
+                ~unsent_before,
             )
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            .order_by(OUTBOX.c.id)  # creation order: parts and replies to one person in turn
             .limit(limit)
             .with_for_update(skip_locked=True, of=OUTBOX)
         )

@@ -123,7 +123,10 @@ async def ticket_action(request: web.Request) -> web.Response:
             text = str(form.get("text", "")).strip()
             if not text or ticket.status == "closed":
                 raise web.HTTPBadRequest(text="empty reply, or the ticket is closed\n")
-            await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
+            try:
+                await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
+            except tickets.AnswerTooLong as refused:  # the textarea's limit, held here too
+                raise web.HTTPBadRequest(text=refused.told() + "\n") from None
             done = "sent"
         elif action == "take":
             taken = await tickets.take(repo, ticket, me, now, group, inbox.content)
