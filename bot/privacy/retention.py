@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbox.lockout import forget_old_attempts
 from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession
 from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
 from bot.privacy.erasure import erase_person
@@ -77,4 +78,5 @@ async def purge(session: AsyncSession, now: datetime, days: int) -> Purged:
     )
     await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
     await session.execute(delete(InboxSession).where(InboxSession.expires_at <= now))
+    await forget_old_attempts(session, now)
     return Purged(len(idle_ids), tickets.rowcount, messages.rowcount, outbox.rowcount)

@@ -1,0 +1,29 @@
+"""hardening: login attempts counted in the database
+
+Revision ID: 0004
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+WHEN = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_attempts",
+        sa.Column("key", sa.String(length=120), primary_key=True),  # "name:anne", "ip:192.0.2.1"
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("window_start", WHEN, nullable=False),
+    )
+    op.create_index("ix_login_attempts_window_start", "login_attempts", ["window_start"])
+
+
+def downgrade() -> None:
+    op.drop_table("login_attempts")
