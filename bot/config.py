@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class Settings:
     outbox_lease_seconds: int = 120
     ticket_reminder_minutes: int = 120
     log_level: str = "INFO"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
 
     @property
     def sms_enabled(self) -> bool:
@@ -78,6 +80,7 @@ def load_settings(
         outbox_lease_seconds=_integer(env, "OUTBOX_LEASE_SECONDS", 120, 5, 3600),
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
     )
 
 
@@ -176,6 +179,19 @@ def _chat_id(env: Mapping[str, str]) -> int | None:
         raise SettingsError(
             f"MEDIATORS_CHAT_ID={raw!r} is not a Telegram chat id (e.g. -1001234567890)"
         ) from None
+
+
+def _networks(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or CIDR networks, e.g. 172.16.0.0/12,::1."""
+    networks = []
+    for part in filter(None, (p.strip() for p in env.get(name, default).split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {part!r} is not an address or a network such as 172.16.0.0/12"
+            ) from None
+    return tuple(networks)
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -97,7 +97,8 @@ async def login(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
         raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page\n")
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
-    inbox, address = request.app[INBOX], client_address(request)
+    inbox = request.app[INBOX]
+    address = client_address(request, inbox.settings.trusted_proxies)
     checks = request.app[PASSWORD_CHECKS]
     with checks.admitted() as admitted:
         if not admitted:  # a flood of logins: refused before any database work
