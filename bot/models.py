@@ -85,6 +85,7 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     platform_id: Mapped[str | None] = mapped_column(String(100), index=True)
     bypass_opt_out: Mapped[bool] = mapped_column(default=False)
+    lane: Mapped[str | None] = mapped_column(String(40))  # the destination, paced on its own
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -16,8 +17,9 @@ from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
 from bot.engine import Accepted, Engine, utcnow
 from bot.logs import fields
+from bot.messages import Address
 from bot.metrics import DUPLICATES, MESSAGES_IN
-from bot.outbox import OutboxWorker
+from bot.outbox import OutboxWorker, backlog_digest
 
 log = logging.getLogger("aiguillage")
 
@@ -104,5 +106,15 @@ async def start_runtime(
         retention_days=settings.retention_days,
     )
     lease = timedelta(seconds=settings.outbox_lease_seconds)
-    worker = OutboxWorker(database, cipher, senders, clock, lease=lease)
+    group = settings.mediators_chat_id
+    inbox_url = f"{settings.public_base_url or ''}/inbox/"
+    worker = OutboxWorker(
+        database,
+        cipher,
+        senders,
+        clock,
+        lease=lease,
+        digest_to=Address("telegram", str(group)) if group is not None else None,
+        digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
+    )
     return Runtime(settings, database, cipher, engine, worker)

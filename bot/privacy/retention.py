@@ -15,7 +15,7 @@ from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
 from bot.privacy.erasure import erase_person
 from bot.repository import OPEN_STATUSES
 
-FINAL = ("sent", "delivered", "failed", "cancelled")
+FINAL = ("sent", "delivered", "failed", "cancelled", "digested")
 DURATION = re.compile(r"^(\d+)d$")
 
 

@@ -1,4 +1,4 @@
-"""hardening: login attempts counted in the database
+"""hardening: login attempts counted in the database, outbox lanes
 
 Revision ID: 0004
 Revises: 0002
@@ -23,7 +23,11 @@ def upgrade() -> None:
         sa.Column("window_start", WHEN, nullable=False),
     )
     op.create_index("ix_login_attempts_window_start", "login_attempts", ["window_start"])
+    # The destination a row goes to (channel and keyed hash of the address): each is paced
+    # on its own. Rows queued before this migration have none and are each their own lane.
+    op.add_column("outbox", sa.Column("lane", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("outbox", "lane")
     op.drop_table("login_attempts")
