@@ -42,6 +42,7 @@ class Settings:
     ticket_reminder_minutes: int = 120
     log_level: str = "INFO"
     trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    spool_dir: Path | None = None  # None: no spool (tests); `serve` reads SPOOL_DIR=./spool
 
     @property
     def sms_enabled(self) -> bool:
@@ -81,6 +82,7 @@ def load_settings(
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
+        spool_dir=Path(env.get("SPOOL_DIR", "spool")),
     )
 
 

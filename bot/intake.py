@@ -1,4 +1,4 @@
-"""What every request body must be before a handler reads it: small enough, and UTF-8."""
+"""What every request must be before it is stored: a small UTF-8 body, ids that fit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,22 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MAX_PLATFORM_ID = 100  # the column's size; Twilio's SIDs are 34, Telegram's ids 10 digits
+MAX_ADDRESS = 64  # an E.164 number is 16 at most, a Telegram chat id 20
+
+
+class Unstorable(ValueError):
+    """An inbound message that no retry could store: the request is refused with 400."""
+
+
+def check_storable(inbound) -> None:  # noqa: ANN001 - bot.messages.InboundMessage
+    """Refuse ids too long to store before they reach the database (which would refuse
+    them at every retry, and on PostgreSQL look like an outage)."""
+    if not 0 < len(inbound.platform_id) <= MAX_PLATFORM_ID:
+        raise Unstorable("message id missing or too long")
+    if not 0 < len(inbound.address.value) <= MAX_ADDRESS:
+        raise Unstorable("sender missing or too long")
 
 
 @web.middleware
@@ -22,3 +38,7 @@ async def bounded_body(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     except UnicodeDecodeError:  # a form or JSON body in another encoding, or corrupt
         raise web.HTTPBadRequest(text="the request body is not valid UTF-8\n") from None
+    except RecursionError:  # JSON nested thousands deep, a reply chain hundreds long
+        raise web.HTTPBadRequest(text="the request body is nested too deep\n") from None
+    except Unstorable as error:
+        raise web.HTTPBadRequest(text=f"{error}\n") from None

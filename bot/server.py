@@ -21,8 +21,9 @@ from bot.engine import utcnow
 from bot.intake import bounded_body
 from bot.logs import fields
 from bot.mediation.group import mediators_group
-from bot.outage import database_outage
+from bot.outage import database_outage, is_outage
 from bot.runtime import Runtime, start_runtime
+from bot.spool import REPLAY_SECONDS
 from bot.upkeep import upkeep
 
 log = logging.getLogger("aiguillage.server")
@@ -76,17 +77,30 @@ async def _lifetime(
         recovered = await runtime.engine.process_pending()
         worker = asyncio.create_task(runtime.worker.run())
         sweeper = asyncio.create_task(upkeep(runtime))
+        spooler = asyncio.create_task(replay_spool(runtime))
         _on_sighup(runtime)
         log.info("server.started", extra=fields(version=__version__, recovered=recovered))
         yield
         sweeper.cancel()
+        spooler.cancel()
         await runtime.drain()
         worker.cancel()
-        for task in (sweeper, worker):
+        for task in (sweeper, spooler, worker):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     await runtime.database.close()
     log.info("server.stopped")
+
+
+async def replay_spool(runtime: Runtime) -> None:
+    """Until cancelled: store what the spool keeps, in order, once the database answers."""
+    while True:
+        if runtime.spool is not None and runtime.spool.waiting:
+            try:
+                await runtime.spool.replay(runtime.store_spooled, is_outage)
+            except Exception:
+                log.exception("spool.replay_failed")
+        await asyncio.sleep(REPLAY_SECONDS)
 
 
 def _on_sighup(runtime: Runtime) -> None:

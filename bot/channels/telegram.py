@@ -36,7 +36,7 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
-from bot.mediation.group import from_update, handle_group_message, is_from_group
+from bot.mediation.group import from_update, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class TelegramUpdates:
     async def accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
         if is_from_group(update, self.runtime.settings.mediators_chat_id):
-            await handle_group_message(self.runtime, from_update(update))
+            await self.runtime.receive_group(from_update(update))
             return
         inbound = inbound_from_update(update, self.runtime.engine.clock())
         if inbound is None:
