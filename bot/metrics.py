@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import OutboxItem, Ticket
+from bot.poison import dead_letters
 from bot.repository import OPEN_STATUSES
 
 REGISTRY = CollectorRegistry()
@@ -43,6 +44,11 @@ LIMITED = Counter(
     "aiguillage_limited",
     "Messages held back by an abuse limit: warned, silent (rate), ticket_capped",
     ["limit"],
+    registry=REGISTRY,
+)
+DEAD_LETTERS = Counter(
+    "aiguillage_dead_letters",
+    "Residents' messages given up on after repeated failed turns, in this process",
     registry=REGISTRY,
 )
 REQUEST_SECONDS = Histogram(
@@ -103,7 +109,12 @@ async def database_gauges(session: AsyncSession) -> list[Metric]:
     counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
     for status, count in counts.items():
         tickets.add_metric([status], count)
-    return [outbox, tickets]
+    dead = GaugeMetricFamily(
+        "aiguillage_unanswered_dead_letters",
+        "Residents' messages given up on after repeated failed turns (see the inbox)",
+        value=await dead_letters(session),
+    )
+    return [outbox, tickets, dead]
 
 
 def text_format(gauges: list[Metric]) -> bytes:

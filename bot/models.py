@@ -66,6 +66,8 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.poison)
+    retry_at: Mapped[datetime | None]  # the next attempt after a failed turn
 
 
 class OutboxItem(Base):

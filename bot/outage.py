@@ -11,27 +11,17 @@ import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy.exc import (
-    DataError,
-    IntegrityError,
-    NotSupportedError,
-    ProgrammingError,
-    SQLAlchemyError,
-)
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import fields
+from bot.poison import is_outage
+
+__all__ = ["DATABASE_ERRORS", "database_outage", "is_outage"]
 
 log = logging.getLogger("aiguillage.server")
 
 # OSError covers a refused or reset connection to the database and its timeouts.
 DATABASE_ERRORS = (SQLAlchemyError, OSError)
-# Errors the same statement would meet again: the data is at fault, not the database.
-REFUSED = (DataError, IntegrityError, NotSupportedError, ProgrammingError)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Is this the database being unreachable (worth waiting out), not a refusal?"""
-    return isinstance(error, DATABASE_ERRORS + (TimeoutError,)) and not isinstance(error, REFUSED)
 
 
 @web.middleware

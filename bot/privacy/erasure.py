@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.mediation.models import FaqSuggestion, GroupPost
@@ -24,3 +24,12 @@ async def erase_person(session: AsyncSession, contact_id: int) -> None:
     await session.execute(delete(Ticket).where(Ticket.contact_id == contact_id))
     await session.execute(delete(Conversation).where(Conversation.contact_id == contact_id))
     await session.execute(delete(Contact).where(Contact.id == contact_id))
+
+
+async def checkpoint(database) -> None:  # noqa: ANN001 - bot.db.Database
+    """After an erasure on SQLite: copy the write-ahead log into the database file and
+    empty it, so the erased text does not linger in the log until a later checkpoint."""
+    if database.dialect != "sqlite":
+        return
+    async with database.engine.connect() as connection:
+        await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -1,4 +1,4 @@
-"""hardening: login attempts counted in the database, outbox lanes
+"""hardening: login attempts counted in the database, outbox lanes, failed turns
 
 Revision ID: 0004
 Revises: 0002
@@ -26,8 +26,16 @@ def upgrade() -> None:
     # The destination a row goes to (channel and keyed hash of the address): each is paced
     # on its own. Rows queued before this migration have none and are each their own lane.
     op.add_column("outbox", sa.Column("lane", sa.String(length=40), nullable=True))
+    # A message whose turn failed is tried again after a backoff, and given up after a few.
+    op.add_column(
+        "messages",
+        sa.Column("turn_attempts", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.add_column("messages", sa.Column("retry_at", WHEN, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("messages", "retry_at")
+    op.drop_column("messages", "turn_attempts")
     op.drop_column("outbox", "lane")
     op.drop_table("login_attempts")
