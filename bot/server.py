@@ -123,7 +123,8 @@ async def admin_reload(request: web.Request) -> web.Response:
     """Reload the content base; needs `Authorization: Bearer $ADMIN_TOKEN`."""
     token = request.app[SETTINGS].admin_token
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+    # surrogateescape: aiohttp keeps bytes that are not UTF-8 as surrogates (a 403, not a 500)
+    if not token or not hmac.compare_digest(given.encode(errors="surrogateescape"), token.encode()):
         raise web.HTTPForbidden(text="admin token missing or wrong\n")
     problems = request.app[RUNTIME].reload_content()
     status = 422 if problems else 200
