@@ -42,6 +42,9 @@ class Settings:
     ticket_reminder_minutes: int = 120
     log_level: str = "INFO"
     trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    header_timeout: float = 10.0  # seconds to send a request's head (and idle keep-alive)
+    body_timeout: float = 10.0  # seconds to send a request's body
+    max_connections: int = 500
     spool_dir: Path | None = None  # None: no spool (tests); `serve` reads SPOOL_DIR=./spool
 
     @property
@@ -82,6 +85,9 @@ def load_settings(
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
+        header_timeout=_integer(env, "HEADER_TIMEOUT", 10, 1, 300),
+        body_timeout=_integer(env, "BODY_TIMEOUT", 10, 1, 300),
+        max_connections=_integer(env, "MAX_CONNECTIONS", 500, 10, 100_000),
         spool_dir=Path(env.get("SPOOL_DIR", "spool")),
     )
 

@@ -35,7 +35,9 @@ MAX_BODY = 64 * 1024  # platforms' webhooks are a few kB; anything bigger is ref
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the application; the runtime starts with it and stops with it."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[metrics.timed, bounded_body])
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[metrics.timed, bounded_body(settings.body_timeout)]
+    )
     app.middlewares.append(database_outage)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
