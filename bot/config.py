@@ -24,7 +24,7 @@ class Settings:
     secret_key: str
     database_url: str = DEFAULT_DATABASE_URL
     content_dir: Path = Path("content")
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # docker-compose sets 0.0.0.0 inside its container
     port: int = 8080
     public_base_url: str | None = None
     twilio_account_sid: str | None = None
@@ -36,6 +36,7 @@ class Settings:
     telegram_webhook_secret: str | None = None
     mediators_chat_id: int | None = None
     admin_token: str | None = None
+    metrics_token: str | None = None
     secret_key_previous: str | None = None
     retention_days: int = 180
     outbox_lease_seconds: int = 120
@@ -68,7 +69,7 @@ def load_settings(
         secret_key_previous=_secret_key(env, "SECRET_KEY_PREVIOUS", required=False),
         database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         content_dir=_directory(env, "CONTENT_DIR", "content"),
-        host=env.get("HOST", "0.0.0.0"),
+        host=env.get("HOST", "127.0.0.1"),
         port=_integer(env, "PORT", 8080, 1, 65535),
         public_base_url=_url(env, "PUBLIC_BASE_URL"),
         twilio_account_sid=_matching(env, "TWILIO_ACCOUNT_SID", "AC", 34),
@@ -80,6 +81,7 @@ def load_settings(
         telegram_webhook_secret=_webhook_secret(env),
         mediators_chat_id=_chat_id(env),
         admin_token=env.get("ADMIN_TOKEN"),
+        metrics_token=env.get("METRICS_TOKEN"),
         retention_days=_integer(env, "RETENTION_DAYS", 180, 1, 3650),
         outbox_lease_seconds=_integer(env, "OUTBOX_LEASE_SECONDS", 120, 5, 3600),
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),

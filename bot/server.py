@@ -41,7 +41,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
     app.middlewares.append(database_outage)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
-    metrics.mount(app, RUNTIME)
+    metrics.mount(app, RUNTIME, settings.metrics_token)
     app.router.add_post("/admin/reload", admin_reload)
     channels = enabled_channels(settings)
     for channel in channels:
