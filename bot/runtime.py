@@ -23,6 +23,7 @@ from bot.messages import Address
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.outbox import OutboxWorker, backlog_digest
+from bot.privacy.erasure import was_erased
 from bot.spool import Spool, inbound_from_dict, inbound_to_dict
 
 log = logging.getLogger("aiguillage")
@@ -68,7 +69,7 @@ class Runtime:
             return True
         try:
             async with asyncio.timeout(ACCEPT_SECONDS):
-                accepted = await self.engine.accept(inbound)
+                accepted = await self._accept(inbound)
         except Exception as error:
             if self.spool is None or not is_outage(error):
                 raise
@@ -76,6 +77,14 @@ class Runtime:
             await self.spool.put("inbound", inbound_to_dict(inbound))
             return True
         return self._accepted(inbound, accepted)
+
+    async def _accept(self, inbound) -> Accepted | None:  # noqa: ANN001
+        """Store the message; None for a platform's retry, also of an erased message."""
+        async with self.database.session() as session:
+            channel, platform_id = inbound.address.channel, inbound.platform_id
+            if await was_erased(session, channel, platform_id):
+                return None
+        return await self.engine.accept(inbound)
 
     async def receive_group(self, message: GroupMessage) -> None:
         """Act on a message of the mediators' group; spooled while the database is down."""
@@ -99,7 +108,7 @@ class Runtime:
             return
         inbound = inbound_from_dict(data)
         async with asyncio.timeout(ACCEPT_SECONDS):
-            accepted = await self.engine.accept(inbound)
+            accepted = await self._accept(inbound)
         self._accepted(inbound, accepted)
 
     def _accepted(self, inbound, accepted: Accepted | None) -> bool:  # noqa: ANN001

@@ -1,4 +1,4 @@
-"""hardening: login attempts counted in the database, outbox lanes, failed turns
+"""hardening: login attempts counted in the database, outbox lanes, failed turns, erased ids
 
 Revision ID: 0004
 Revises: 0002
@@ -32,9 +32,17 @@ def upgrade() -> None:
         sa.Column("turn_attempts", sa.Integer(), nullable=False, server_default="0"),
     )
     op.add_column("messages", sa.Column("retry_at", WHEN, nullable=True))
+    # Platform ids of erased messages, for two days: a retried OUBLIE is not answered twice.
+    op.create_table(
+        "erased_messages",
+        sa.Column("channel", sa.String(length=20), primary_key=True),
+        sa.Column("platform_id", sa.String(length=100), primary_key=True),
+        sa.Column("erased_at", WHEN, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("erased_messages")
     op.drop_column("messages", "retry_at")
     op.drop_column("messages", "turn_attempts")
     op.drop_column("outbox", "lane")
