@@ -46,6 +46,7 @@ class Settings:
     header_timeout: float = 10.0  # seconds to send a request's head (and idle keep-alive)
     body_timeout: float = 10.0  # seconds to send a request's body
     max_connections: int = 500
+    sms_daily_limit: int | None = None  # replies by SMS a day; None: no cap
     spool_dir: Path | None = None  # None: no spool (tests); `serve` reads SPOOL_DIR=./spool
 
     @property
@@ -90,6 +91,7 @@ def load_settings(
         header_timeout=_integer(env, "HEADER_TIMEOUT", 10, 1, 300),
         body_timeout=_integer(env, "BODY_TIMEOUT", 10, 1, 300),
         max_connections=_integer(env, "MAX_CONNECTIONS", 500, 10, 100_000),
+        sms_daily_limit=_integer(env, "SMS_DAILY_LIMIT", 0, 0, 10_000_000) or None,
         spool_dir=Path(env.get("SPOOL_DIR", "spool")),
     )
 

@@ -37,6 +37,48 @@ MAX_LANES = 50  # destinations being sent to at once by one process
 DIGEST_ABOVE = 10  # posts waiting for the mediators' group beyond this become one digest
 
 
+# What a daily SMS cap never holds back: people answering, and what must be confirmed.
+ALWAYS_SENT = frozenset(
+    {"ticket.answer", "ticket.closed", "handoff", "handoff.soon", "handoff.later",
+     "stop.confirm", "start.confirm", "forget.confirm", "emergency"}
+)  # fmt: skip
+
+
+class DailyCap:
+    """SMS sent since midnight (UTC), read from the database now and then (every process
+    shares it) and counted here in between."""
+
+    REFRESH = timedelta(seconds=30)
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._day: datetime | None = None
+        self._sent = 0
+        self._read_at: datetime | None = None
+        self._warned: datetime | None = None
+
+    async def sent_today(self, repo: Repository, now: datetime) -> int:
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._day != day or self._read_at is None or now - self._read_at > self.REFRESH:
+            self._day, self._read_at = day, now
+            self._sent = await repo.sent_since("sms", day)
+        return self._sent
+
+    def claimed(self, count: int) -> None:
+        self._sent += count
+
+    def tomorrow(self, now: datetime) -> datetime:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+    def warn_today(self, now: datetime) -> bool:
+        """True once a day: the first time the cap holds something back."""
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._warned == day:
+            return False
+        self._warned = day
+        return True
+
+
 def backlog_digest(counts: dict[str, int], inbox_url: str = "/inbox/") -> str:
     """The post that replaces a backlog in the mediators' group."""
     tickets = counts.get("ticket", 0)
@@ -95,6 +137,7 @@ class OutboxWorker:
         digest_to: Address | None = None,
         digest_text: Callable[[dict[str, int]], str] | None = None,
         digest_above: int = DIGEST_ABOVE,
+        sms_daily_limit: int | None = None,
     ) -> None:
         self.database = database
         self.cipher = cipher
@@ -106,6 +149,7 @@ class OutboxWorker:
         self.digest_to = digest_to  # the mediators' group: its backlog becomes one post
         self.digest_text = digest_text or backlog_digest
         self.digest_above = digest_above
+        self.sms_cap = DailyCap(sms_daily_limit) if sms_daily_limit else None
         self._wake = asyncio.Event()
         self._pacers: dict[str, Pacer] = {}
         self._busy: dict[str, asyncio.Task] = {}  # lane -> the task sending its rows
@@ -158,6 +202,8 @@ class OutboxWorker:
                 tuple(self.senders),
                 busy=tuple(self._busy),
             )
+            if self.sms_cap is not None:
+                claimed = await self._within_sms_cap(repo, claimed)
             await session.commit()
         by_lane: dict[str, list[ClaimedItem]] = {}
         for item in claimed:
@@ -169,6 +215,36 @@ class OutboxWorker:
             task.add_done_callback(lambda _, lane=lane: self._lane_done(lane))
             started.append((task, len(items)))
         return started
+
+    async def _within_sms_cap(
+        self, repo: Repository, claimed: list[ClaimedItem]
+    ) -> list[ClaimedItem]:
+        """Past SMS_DAILY_LIMIT, the bot's own SMS wait for tomorrow; mediators' answers,
+        hand-off notices, STOP/OUBLIE confirmations and emergencies still go. The
+        mediators are told once a day."""
+        cap, now = self.sms_cap, self.clock()
+        sent = await cap.sent_today(repo, now)
+        deferred = []
+        for item in claimed:
+            if item.address.channel != "sms" or item.payload.get("key") in ALWAYS_SENT:
+                continue
+            if sent >= cap.limit:
+                deferred.append(item)
+            else:
+                sent += 1  # counted now: a batch cannot overshoot the cap
+        cap.claimed(len([i for i in claimed if i.address.channel == "sms"]) - len(deferred))
+        if not deferred:
+            return claimed
+        await repo.defer([i.id for i in deferred], cap.tomorrow(now))
+        if cap.warn_today(now):
+            log.warning("outbox.sms_daily_limit", extra=fields(limit=cap.limit))
+            if self.digest_to is not None:
+                text = (
+                    f"⚠ Plafond de {cap.limit} SMS par jour atteint : le bot ne répond plus "
+                    "par SMS avant demain. Vos réponses aux habitants partent toujours."
+                )
+                await repo.queue_to_address(self.digest_to, reply_to_dict(Reply(text)), now)
+        return [i for i in claimed if i not in deferred]
 
     def _lane_done(self, lane: str) -> None:
         self._busy.pop(lane, None)

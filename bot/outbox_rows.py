@@ -197,6 +197,23 @@ class OutboxRows:
         )
         return len(ids)
 
+    async def sent_since(self, channel: str, since: datetime) -> int:
+        """Rows of a channel the platform accepted since a moment (each may be several SMS)."""
+        query = select(func.count()).where(
+            OUTBOX.c.channel == channel,
+            OUTBOX.c.status.in_(("sent", "delivered")),
+            OUTBOX.c.sent_at >= since,
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    async def defer(self, item_ids: list[int], until: datetime) -> None:
+        """Hand back claimed rows untried, to be sent from `until` (a daily cap reached)."""
+        await self.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.status == "sending")
+            .values(status="pending", attempts=OUTBOX.c.attempts - 1, next_attempt_at=until)
+        )
+
     async def mark_sent(self, platform_ids: Mapping[int, str | None], now: datetime) -> None:
         """Record sends the platforms accepted: outbox id -> the platform's message id."""
         sent = update(OUTBOX).where(OUTBOX.c.id == bindparam("item"))

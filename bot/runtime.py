@@ -172,6 +172,7 @@ async def start_runtime(
         lease=lease,
         digest_to=Address("telegram", str(group)) if group is not None else None,
         digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
+        sms_daily_limit=settings.sms_daily_limit,
     )
     spool = Spool(settings.spool_dir, cipher) if settings.spool_dir else None
     return Runtime(settings, database, cipher, engine, worker, spool)

@@ -210,3 +210,29 @@ async def test_a_group_backlog_becomes_one_digest(sqlite_database) -> None:
     while await outbox.send_due():
         pass
     assert [text for _, text in sender.sent[1:]] == ["ticket 0", "ticket 1"]
+
+
+async def test_past_the_daily_sms_cap_only_people_and_confirmations_go(sqlite_database) -> None:
+    async with sqlite_database.session() as session:
+        repo = Repository(session, AddressCipher(SECRET))
+        for n in range(5):
+            contact = await repo.get_or_create_contact(Address("sms", f"+3361111000{n}"), NOW)
+            await session.flush()
+            await repo.queue_reply(contact, Reply(f"bot {n}", key="place.card"), NOW)
+        await repo.queue_reply(contact, Reply("Anne: bonjour", key="ticket.answer"), NOW)
+        await session.commit()
+    texting, group = RecordingSender(), RecordingSender()
+    texting.channel = "sms"
+    outbox = OutboxWorker(
+        sqlite_database, AddressCipher(SECRET), {"sms": texting, "telegram": group},
+        lambda: NOW, digest_to=GROUP, sms_daily_limit=3,
+    )  # fmt: skip
+    while await outbox.send_due():
+        pass
+    texts = [text for _, text in texting.sent]
+    assert texts == ["bot 0", "bot 1", "bot 2", "Anne: bonjour"]  # the mediator's answer goes
+    assert len(group.sent) == 1 and "Plafond de 3 SMS par jour atteint" in group.sent[0][1]
+    async with sqlite_database.session() as session:
+        query = select(OutboxItem.next_attempt_at).where(OutboxItem.status == "pending")
+        waiting = (await session.execute(query)).scalars().all()
+    assert len(waiting) == 2 and all(at.day == NOW.day + 1 for at in waiting)  # tomorrow
