@@ -13,14 +13,14 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 from bot.crypto import AddressCipher
-from bot.logs import fields
+from bot.logs import fields as log_fields
 from bot.messages import Address, InboundMessage, Location
 
 log = logging.getLogger("aiguillage.spool")
@@ -80,13 +80,15 @@ class Spool:
             except Exception as error:
                 if is_outage(error):
                     return done
-                log.error("spool.refused", extra=fields(file=path.name, error=type(error).__name__))
+                log.error(
+                    "spool.refused", extra=log_fields(file=path.name, error=type(error).__name__)
+                )
                 self.remove(path, dead=True)
                 continue
             self.remove(path)
             done += 1
         if done:
-            log.info("spool.replayed", extra=fields(messages=done))
+            log.info("spool.replayed", extra=log_fields(messages=done))
         return done
 
 
@@ -114,13 +116,11 @@ def inbound_to_dict(inbound: InboundMessage) -> dict[str, Any]:
 
 
 def inbound_from_dict(data: dict[str, Any]) -> InboundMessage:
+    """The message `inbound_to_dict` wrote (lists back to tuples, nested types rebuilt)."""
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    values["address"] = Address(**data["address"])
+    values["received_at"] = datetime.fromisoformat(data["received_at"])
     location = data.get("location")
-    return InboundMessage(
-        address=Address(**data["address"]),
-        text=data["text"],
-        platform_id=data["platform_id"],
-        received_at=datetime.fromisoformat(data["received_at"]),
-        location=Location(**location) if location else None,
-        choice=data.get("choice"),
-        language=data.get("language"),
-    )
+    values["location"] = Location(**location) if location else None
+    known = {f.name for f in fields(InboundMessage)}
+    return InboundMessage(**{k: v for k, v in values.items() if k in known})
