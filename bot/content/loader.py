@@ -11,6 +11,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.content.emergencies import Emergency, load_emergencies
+from bot.content.followups import FollowUps, load_followups
 from bot.content.gazetteer import load_gazetteer
 from bot.content.hours import BREST_TZ
 from bot.content.housing import HousingOffer, load_housing
@@ -36,6 +38,8 @@ class Content:
     mediators: MediatorHours
     schema: Schema
     language: Any  # bot.content.language.Language once the understanding ships it
+    emergencies: Mapping[str, Emergency]
+    followups: FollowUps
 
     def place(self, place_id: str) -> Place:
         """The place with this id; KeyError if unknown."""
@@ -69,11 +73,18 @@ def check_content(
     problems += found
     mediators, found = load_mediators(content_dir)
     problems += found
+    emergencies, found = load_emergencies(content_dir)
+    problems += found
+    followups, found = load_followups(content_dir)
+    problems += found
     language, found = _load_language(content_dir)
     problems += found
     if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
         return None, problems
-    content = Content(places, gazetteer, housing, topics, texts, mediators, schema, language)
+    content = Content(
+        places, gazetteer, housing, topics, texts, mediators, schema, language, emergencies,
+        followups,
+    )  # fmt: skip
     return content, problems
 
 
