@@ -36,7 +36,7 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
-from bot.mediation.group import from_update, handle_group_message, is_from_group
+from bot.mediation.group import from_update, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
 from bot.metrics import UNUSABLE
 from bot.outage import is_outage
@@ -102,7 +102,7 @@ class TelegramUpdates:
     async def _accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
         if is_from_group(update, self.runtime.settings.mediators_chat_id):
-            await handle_group_message(self.runtime, from_update(update))
+            await self.runtime.receive_group(from_update(update))
             return
         if update.my_chat_member is not None:
             await self._membership(update)
@@ -203,7 +203,7 @@ async def webhook(request: web.Request) -> web.Response:
     if (
         updates is None
         or not updates.secret
-        or not hmac.compare_digest(given.encode(), updates.secret.encode())
+        or not hmac.compare_digest(given.encode(errors="surrogateescape"), updates.secret.encode())
     ):
         log.warning("telegram.bad_secret")
         raise web.HTTPForbidden(text="wrong secret token\n")
@@ -245,6 +245,8 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
         return InboundMessage(address, "", platform_id, now, location=where, language=language)
     text = message.text or message.caption
     media, refs = attachment(message)
+    if not isinstance(text, str | None):  # a forged update's number: PTB keeps any JSON
+        return None
     if text is None and not media:
         return None  # a poll, a dice, a service message: nothing to read
     if text and text.split(maxsplit=1)[:1] == ["/start"]:  # spaces only have no first word

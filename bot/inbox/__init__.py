@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.inbox import auth, media
 from bot.inbox.context import INBOX, Inbox
-from bot.inbox.lockout import LOGIN_GUARD, LoginGuard
+from bot.inbox.passwords import PASSWORD_CHECKS, PasswordChecks
 from bot.inbox.views import routes
 from bot.mediation.group import follow_up
 
@@ -22,7 +22,7 @@ def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKe
     """Mount the inbox under /inbox of the gateway's application."""
     inbox = web.Application(middlewares=[auth.security, auth.authenticated])
     inbox[INBOX] = Inbox(app[settings_key], lambda: app[runtime_key])
-    inbox[LOGIN_GUARD] = LoginGuard()
+    inbox[PASSWORD_CHECKS] = PasswordChecks()
     inbox.router.add_get("/login", auth.login_form)
     inbox.router.add_post("/login", auth.login)
     inbox.router.add_post("/logout", auth.logout)
