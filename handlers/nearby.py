@@ -10,7 +10,7 @@ from typing import Any
 import phonenumbers
 from opening_hours import State
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
 from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
 from bot.spoken import clock, local, spoken_moment
@@ -138,20 +138,27 @@ def place_cards(turn: Turn, found: list[tuple[float, Place]], more: bool) -> tup
 
 
 def card_text(turn: Turn, distance: float, place: Place) -> str:
-    """Name, address, distance, today's hours (or next opening) and phone of one place."""
+    """Name, address, distance, today's hours (or next opening), phone and age of one place."""
     distance_words = distance_text(distance, turn.language)
     parts = [
         turn.say("place.card", name=place.nom, address=place.adresse, distance=distance_words),
         hours_text(turn, place),
     ]
-    if place.telephone:
+    if place.telephone and place.hours is not None:
         parts.append(turn.say("place.phone", phone=phone_text(place.telephone)))
+    verified = place.verifie_le or place.date_maj
+    if local(turn.now).date() - verified > STALE_AFTER:
+        parts.append(turn.say("place.stale", year=str(verified.year)))
     return " ".join(parts)
 
 
 def hours_text(turn: Turn, place: Place) -> str:
     """Today's opening hours, or when the place next opens if it is closed now."""
     if place.hours is None:
+        # "Call first" only with digits: the place's, its structure's, or the switchboard.
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:
+            return turn.say("place.hours_unknown_call", phone=phone_text(number))
         return turn.say("place.hours_unknown")
     now = local(turn.now)
     if place.hours.is_open(now):
