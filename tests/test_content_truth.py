@@ -109,3 +109,10 @@ async def test_a_place_without_hours_gives_its_structure_number(sqlite_database,
 def test_housing_not_in_list_says_the_date_not_a_vote(content):
     text = content.texts.say("housing.not_active", "fr", near="Recouvrance", date="01/01/2023")
     assert "pas dans ma liste" in text and "01/01/2023" in text and "voté" in text
+
+
+async def test_a_helpline_verified_long_ago_shows_its_year(sqlite_database):
+    bot = ConversationBot(sqlite_database, now=TUESDAY_MORNING)
+    replies = await bot.say(PERSON, "j'ai besoin d'aide pour mon compte ameli")
+    advice = next(r.text for r in replies if r.key == "mediator.topic")
+    assert "36 46" in advice and "(infos de 2020)" in advice
