@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bot.content.addresses import import_addresses
+from bot.content.formats import FORMATS
 from bot.content.importer import import_places
 from bot.content.loader import check_content
 
@@ -25,6 +27,15 @@ def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--id-prefix", default="", help="préfixe ajouté aux id (ex. cnfs-)")
     imp.add_argument(
         "--code-postal", action="append", default=[], help="ne garder que ces codes postaux"
+    )
+    imp.add_argument(
+        "--format",
+        choices=(*FORMATS, "ban"),
+        default="mednum",
+        help="mednum (schéma national), data-inclusion, gogocarto, dila, ban (adresses-29.csv)",
+    )
+    imp.add_argument(
+        "--code-insee", action="append", default=[], help="ban: communes gardées (29019)"
     )
     imp.set_defaults(func=run_import)
 
@@ -46,7 +57,9 @@ def run_check(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     """Merge a national export into lieux.csv and print what was added, updated, rejected."""
     codes = {code for value in args.code_postal for code in value.split(",") if code}
-    report = import_places(args.file, args.content_dir, args.id_prefix, codes)
+    if args.format == "ban":
+        return run_import_addresses(args)
+    report = import_places(args.file, args.content_dir, args.id_prefix, codes, args.format)
     for place_id in report.added:
         print(f"ajouté: {place_id}")
     for place_id in report.updated:
@@ -60,4 +73,16 @@ def run_import(args: argparse.Namespace) -> int:
         f"{len(report.unchanged)} inchangé(s), {len(report.rejected)} rejeté(s), "
         f"{report.skipped} hors codes postaux"
     )
+    return 0
+
+
+def run_import_addresses(args: argparse.Namespace) -> int:
+    """Keep a BAN CSV's Brest addresses in adresses.csv and place the places without a point."""
+    communes = {code for value in args.code_insee for code in value.split(",") if code}
+    report = import_addresses(args.file, args.content_dir, communes or {"29019"})
+    for place_id in report.placed:
+        print(f"placé (BAN): {place_id}")
+    for place_id, address in report.not_found:
+        print(f"sans point: {place_id}: adresse absente de la BAN: {address!r}")
+    print(f"{report.kept} adresse(s) gardée(s), {len(report.placed)} lieu(x) placé(s)")
     return 0
