@@ -156,3 +156,30 @@ def test_ban_places_a_place_from_its_address(content_copy):
 def test_street_keys_match_residents_spelling():
     assert street_key("Rue Jean-François Tartu") == street_key("r jean francois tartu")
     assert AddressIndex().locate("12 rue de Siam") is None
+
+
+def run(*argv: str) -> int:
+    import argparse
+
+    from bot.content.cli import add_content_commands
+
+    parser = argparse.ArgumentParser()
+    add_content_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fmt", "printed"),
+    [
+        ("data_inclusion_services.csv", "data-inclusion", "2 ajouté(s)"),
+        ("gogocarto_acces_droits.json", "gogocarto", "2 ajouté(s)"),
+        ("dila_annuaire_brest.json", "dila", "1 ajouté(s)"),
+        ("adresses-29.csv", "ban", "4 adresse(s) gardée(s)"),
+    ],
+)
+def test_cli_import_each_format(content_copy, capsys, fixture, fmt, printed):
+    argv = ("content", "import", str(FIXTURES / fixture), "--format", fmt)
+    assert run(*argv, "--content-dir", str(content_copy)) == 0
+    assert printed in capsys.readouterr().out
+    assert run("content", "check", str(content_copy)) == 0

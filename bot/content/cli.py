@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from bot.content.addresses import import_addresses
 from bot.content.formats import FORMATS
 from bot.content.importer import import_places
 from bot.content.loader import check_content
+from bot.content.sync import apply_changes, compute_diff, describe, read_diff, write_diff
 
 DEFAULT_DIR = Path("content")
 
@@ -38,6 +40,17 @@ def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
         "--code-insee", action="append", default=[], help="ban: communes gardées (29019)"
     )
     imp.set_defaults(func=run_import)
+    sync = commands.add_parser("sync", help="relever les sources de sources.yaml: diff à relire")
+    sync.add_argument("--content-dir", type=Path, default=DEFAULT_DIR)
+    sync.add_argument("--source", action="append", default=[], help="seulement ces sources")
+    sync.add_argument("--out", type=Path, default=Path("sync-diff.json"), help="diff à relire")
+    sync.set_defaults(func=run_sync)
+    apply = commands.add_parser("sync-apply", help="appliquer les lignes acceptées d'un diff")
+    apply.add_argument("diff", type=Path)
+    apply.add_argument("--content-dir", type=Path, default=DEFAULT_DIR)
+    apply.add_argument("--accept", action="append", required=True, help="id acceptés, ou all")
+    apply.add_argument("--by", required=True, help="qui relit (écrit dans notes)")
+    apply.set_defaults(func=run_sync_apply)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -86,3 +99,27 @@ def run_import_addresses(args: argparse.Namespace) -> int:
         print(f"sans point: {place_id}: adresse absente de la BAN: {address!r}")
     print(f"{report.kept} adresse(s) gardée(s), {len(report.placed)} lieu(x) placé(s)")
     return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """Fetch the sources, print the diff line by line and write it for review; apply nothing."""
+    changes = asyncio.run(compute_diff(args.content_dir, args.source))
+    for change in changes:
+        print(describe(change))
+    write_diff(changes, args.out)
+    counts = {kind: sum(c.kind == kind for c in changes) for kind in ("new", "changed", "vanished")}
+    print(
+        f"{counts['new']} nouveau(x), {counts['changed']} modifié(s), {counts['vanished']} "
+        f"disparu(s): à relire dans {args.out}, puis content sync-apply {args.out} --accept ..."
+    )
+    return 0
+
+
+def run_sync_apply(args: argparse.Namespace) -> int:
+    """Apply the accepted lines of a diff; on any content error nothing is changed."""
+    accepted = {i for value in args.accept for i in value.split(",") if i}
+    errors = apply_changes(args.content_dir, read_diff(args.diff), accepted, args.by)
+    for error in errors:
+        print(error, file=sys.stderr)
+    print("refusé: contenu invalide, rien n'a changé" if errors else "appliqué et vérifié")
+    return 1 if errors else 0
