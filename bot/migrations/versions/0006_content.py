@@ -1,0 +1,41 @@
+"""public_questions: one anonymous row per question, for the public figures at /public
+
+Revision ID: 0006
+Revises: 0002 (the lead re-chains at merge)
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+WHEN = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    # No text, no address: what was asked about, where, and whether a person had to answer.
+    # contact_id only counts distinct people; it is erased with the contact (OUBLIE).
+    op.create_table(
+        "public_questions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "contact_id",
+            sa.Integer(),
+            sa.ForeignKey("contacts.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("topic", sa.String(length=30), nullable=False),
+        sa.Column("quartier", sa.String(length=60), nullable=True),
+        sa.Column("place_id", sa.String(length=120), nullable=True),
+        sa.Column("handed_off", sa.Boolean(), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+    )
+    op.create_index("ix_public_questions_created_at", "public_questions", ["created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_public_questions_created_at", "public_questions")
+    op.drop_table("public_questions")
