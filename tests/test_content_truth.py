@@ -116,3 +116,16 @@ async def test_a_helpline_verified_long_ago_shows_its_year(sqlite_database):
     replies = await bot.say(PERSON, "j'ai besoin d'aide pour mon compte ameli")
     advice = next(r.text for r in replies if r.key == "mediator.topic")
     assert "36 46" in advice and "(infos de 2020)" in advice
+
+
+def test_cli_stats_counts_places_by_kind_and_quartier(capsys):
+    import argparse
+
+    from bot.content.cli import add_content_commands
+
+    parser = argparse.ArgumentParser()
+    add_content_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["content", "stats", str(CONTENT)])
+    assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "mediatheque\tsaint-marc\t1" in out and out.strip().endswith("total\t\t20")

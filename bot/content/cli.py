@@ -10,7 +10,9 @@ from pathlib import Path
 from bot.content.addresses import import_addresses
 from bot.content.formats import FORMATS
 from bot.content.importer import import_places
+from bot.content.kinds import counts_by_kind_and_quartier
 from bot.content.loader import check_content
+from bot.content.stops import is_stop
 from bot.content.sync import apply_changes, compute_diff, describe, read_diff, write_diff
 
 DEFAULT_DIR = Path("content")
@@ -23,6 +25,9 @@ def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
     check = commands.add_parser("check", help="valider tous les fichiers de content/")
     check.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
     check.set_defaults(func=run_check)
+    stats = commands.add_parser("stats", help="nombre de lieux par type et par quartier")
+    stats.add_argument("directory", nargs="?", type=Path, default=DEFAULT_DIR)
+    stats.set_defaults(func=run_stats)
     imp = commands.add_parser("import", help="importer un export du schéma national dans lieux.csv")
     imp.add_argument("file", type=Path, help="CSV (schéma v1 ou v0.1) ou JSON (schéma v1)")
     imp.add_argument("--content-dir", type=Path, default=DEFAULT_DIR)
@@ -63,7 +68,24 @@ def run_check(args: argparse.Namespace) -> int:
     if content is None:
         print(f"{errors} erreur(s), {warnings} avertissement(s): contenu refusé", file=sys.stderr)
         return 1
-    print(f"contenu valide: {len(content.places)} lieux, {warnings} avertissement(s)")
+    stops = sum(is_stop(place) for place in content.places)
+    print(
+        f"contenu valide: {len(content.places) - stops} lieux (+{stops} arrêts de lieux "
+        f"itinérants), {warnings} avertissement(s)"
+    )
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """Print the number of places by kind and neighbourhood (stops not counted)."""
+    content, _ = check_content(args.directory)
+    if content is None:
+        print("contenu invalide: lancez content check", file=sys.stderr)
+        return 1
+    counts = counts_by_kind_and_quartier(p for p in content.places if not is_stop(p))
+    for (kind, quartier), count in sorted(counts.items()):
+        print(f"{kind}\t{quartier}\t{count}")
+    print(f"total\t\t{sum(counts.values())}")
     return 0
 
 
