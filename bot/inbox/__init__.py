@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.inbox import auth
+from bot.inbox import auth, curation
 from bot.inbox.context import INBOX, Inbox
 from bot.inbox.lockout import LOGIN_GUARD, LoginGuard
 from bot.inbox.views import routes
@@ -28,6 +28,7 @@ def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKe
     inbox.router.add_post("/logout", auth.logout)
     inbox.router.add_static("/static/", STATIC)
     inbox.add_routes(routes)
+    inbox.add_routes(curation.routes)
     inbox.on_startup.append(_start_follow_up)
     inbox.on_shutdown.append(_stop_follow_up)
     app.add_subapp("/inbox", inbox)

@@ -1,4 +1,4 @@
-"""public_questions: one anonymous row per question, for the public figures at /public
+"""public_questions (anonymous figures at /public), content_curators and content_changes
 
 Revision ID: 0006
 Revises: 0002 (the lead re-chains at merge)
@@ -34,8 +34,27 @@ def upgrade() -> None:
         sa.Column("created_at", WHEN, nullable=False),
     )
     op.create_index("ix_public_questions_created_at", "public_questions", ["created_at"])
+    # Mediators who may edit content/ from the inbox, and the log of what each one changed.
+    op.create_table(
+        "content_curators",
+        sa.Column(
+            "mediator_id",
+            sa.Integer(),
+            sa.ForeignKey("mediators.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+    )
+    op.create_table(
+        "content_changes",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("who", sa.String(length=60), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("content_changes")
+    op.drop_table("content_curators")
     op.drop_index("ix_public_questions_created_at", "public_questions")
     op.drop_table("public_questions")
