@@ -48,7 +48,11 @@ def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
     sync = commands.add_parser("sync", help="relever les sources de sources.yaml: diff à relire")
     sync.add_argument("--content-dir", type=Path, default=DEFAULT_DIR)
     sync.add_argument("--source", action="append", default=[], help="seulement ces sources")
-    sync.add_argument("--out", type=Path, default=Path("sync-diff.json"), help="diff à relire")
+    sync.add_argument(
+        "--out",
+        type=Path,
+        help="diff à relire (défaut: CONTENT_DIR/sync-diff.json, lu par l'inbox)",
+    )
     sync.set_defaults(func=run_sync)
     apply = commands.add_parser("sync-apply", help="appliquer les lignes acceptées d'un diff")
     apply.add_argument("diff", type=Path)
@@ -128,6 +132,7 @@ def run_sync(args: argparse.Namespace) -> int:
     changes = asyncio.run(compute_diff(args.content_dir, args.source))
     for change in changes:
         print(describe(change))
+    args.out = args.out or args.content_dir / "sync-diff.json"
     write_diff(changes, args.out)
     counts = {kind: sum(c.kind == kind for c in changes) for kind in ("new", "changed", "vanished")}
     print(
