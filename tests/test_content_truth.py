@@ -129,3 +129,14 @@ def test_cli_stats_counts_places_by_kind_and_quartier(capsys):
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "mediatheque\tsaint-marc\t1" in out and out.strip().endswith("total\t\t20")
+
+
+async def test_the_bus_answers_with_its_next_stop_near_the_resident(sqlite_database):
+    bot = ConversationBot(sqlite_database, now=TUESDAY_MORNING)
+    await bot.say(PERSON, "aide pour la caf")
+    replies = await bot.say(PERSON, "kerourien")
+    cards = [r for r in replies if r.key == "place.card"]
+    assert cards[0].text.startswith(
+        "Bus France services Pimms Médiation Brest, Centre social de Kerourien"
+    )
+    assert "Ouvert aujourd'hui 9h-12h" in cards[0].text  # Tuesday morning at Kerourien
