@@ -39,6 +39,7 @@ class Settings:
     retention_days: int = 180
     outbox_lease_seconds: int = 120
     ticket_reminder_minutes: int = 120
+    ticket_idle_days: int = 7
     log_level: str = "INFO"
 
     @property
@@ -77,6 +78,7 @@ def load_settings(
         retention_days=_integer(env, "RETENTION_DAYS", 180, 1, 3650),
         outbox_lease_seconds=_integer(env, "OUTBOX_LEASE_SECONDS", 120, 5, 3600),
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
+        ticket_idle_days=_integer(env, "TICKET_IDLE_DAYS", 7, 1, 365),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     )
 

@@ -89,11 +89,13 @@ async def start_runtime(
     senders: dict[str, Sender],
     clock: Callable[[], datetime] = utcnow,
     notifier: Any = None,
+    content: Any = None,
 ) -> Runtime:
-    """Migrate the database and load the content; raises ContentError on invalid content."""
+    """Migrate the database and load the content (unless given, already validated);
+    raises ContentError on invalid content."""
     database = Database(settings.database_url)
     await database.upgrade()
-    content = load_content(settings.content_dir)
+    content = content or load_content(settings.content_dir)
     cipher = cipher_for(settings)
     engine = Engine(
         database,

@@ -161,7 +161,7 @@ def test_stop_inside_other_sentences_does_not_misfire(text):
 
 def test_cardiac_arrest_is_an_emergency_not_a_stop():
     result = understand("arret cardiaque")
-    assert (result.intent, result.emergency) == ("out_of_scope", True)
+    assert (result.intent, result.emergency) == ("out_of_scope", "medical")
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,8 @@ def test_forgotten_password_is_not_forget():
 )  # fmt: skip
 def test_medical_emergency(text):
     result = understand(text)
-    assert (result.intent, result.emergency) == ("out_of_scope", True)
+    assert result.intent == "out_of_scope"
+    assert result.emergency in ("medical", "suicide")
 
 
 def test_menu_choice_by_number_or_word():
@@ -292,7 +293,7 @@ def test_confidence_is_a_probability():
 )
 def test_sms_elisions_and_look_alikes(text, intent, topic):
     understood = understand(text)
-    assert (understood.intent, understood.topic, understood.emergency) == (intent, topic, False)
+    assert (understood.intent, understood.topic, understood.emergency) == (intent, topic, None)
 
 
 @pytest.mark.parametrize("text", ["AVC", "mon pere fait un AVC", "je crois qu elle a un avc"])

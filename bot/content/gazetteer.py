@@ -12,7 +12,9 @@ GAZETTEER_FILE = "gazetteer.csv"
 COLUMNS = (
     "id", "kind", "name", "aliases", "quartier", "latitude", "longitude", "coord_source", "source",
 )  # fmt: skip
-KINDS = ("quartier", "sous_quartier", "repere", "voie", "code_postal", "commune")
+# commune_voisine: a town next to Brest, outside the service (answers say the service covers
+# Brest and give the nearest Brest place)
+KINDS = ("quartier", "sous_quartier", "repere", "voie", "code_postal", "commune", "commune_voisine")
 
 
 def load_gazetteer(content_dir: Path) -> tuple[tuple[GazetteerEntry, ...], list[Problem]]:

@@ -40,19 +40,24 @@ TOPICS = (
     "other",
 )
 SERVICES = ("internet", "print", "scan", "workshop", "wifi")
+# Kinds of distress, each answered with its own numbers (15, 17, 3114, 119, 115…).
+EMERGENCY_KINDS = ("medical", "violence", "suicide", "child", "eviction", "homeless")
 # The signals the understanding's rules read; a cue file naming another concept is an error.
 CONCEPTS = frozenset(
     {
         "stop", "stop_short", "start", "forget", "forget_short", "privacy_other",
-        "emergency", "emergency_short",
+        "emergency", "emergency_short", "not_emergency",
+        "scam_report", "scam_sender", "scam_ask", "scam_pay", "scam_spam", "scam_done",
+        "bye", "okay",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
         "about_service", "identity", "done", "want", "admin", "out_of_scope", "commerce",
         "open_now", "yes", "no", "preposition", "generic_place", "street", "not_a_place",
-        "lives_at", "correction",
+        "lives_at", "correction", "works_at",
     }
 )  # fmt: skip
 LANGUAGE_DIR = "langue"
+TABLES = ("cues", "topics", "services", "weak_services", "examples", "emergencies")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Language:
     services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # explicit wording
     weak_services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "cyber", "poste"
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # intent -> phrasings
+    emergencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> phrases
 
 
 def _scalar_pairs(node: Node, path: str, problems: list[Problem]) -> list[tuple[str, int]]:
@@ -149,17 +155,21 @@ def _merge(language: dict, sections: dict[str, Node], path: str, problems: list[
                     problems.append(Problem(path, value.start_mark.line + 1, "expected a number"))
                     continue
                 language["numbers"][word.lower()] = int(value.value)
-        elif section in ("cues", "topics", "services", "weak_services", "examples"):
+        elif section in TABLES:
             known = {
                 "cues": CONCEPTS,
                 "topics": TOPICS,
                 "services": SERVICES,
                 "weak_services": SERVICES,
                 "examples": INTENTS,
+                "emergencies": EMERGENCY_KINDS,
             }[section]
-            what = {"cues": "concept", "topics": "topic", "examples": "intent"}.get(
-                section, "service"
-            )
+            what = {
+                "cues": "concept",
+                "topics": "topic",
+                "examples": "intent",
+                "emergencies": "kind of emergency",
+            }.get(section, "service")
             for name, phrases in _phrase_table(node, path, known, what, problems).items():
                 table = language[section]
                 table[name] = table.get(name, ()) + phrases
@@ -174,7 +184,7 @@ def load_language(content_dir: Path) -> tuple[Language, list[Problem]]:
         "rewrites": {},
         "common_words": set(),
         "numbers": {},
-        **{k: {} for k in ("cues", "topics", "services", "weak_services", "examples")},
+        **{k: {} for k in TABLES},
     }
     folder = Path(content_dir) / LANGUAGE_DIR
     files = sorted(folder.glob("*.yaml"))
@@ -196,9 +206,6 @@ def load_language(content_dir: Path) -> tuple[Language, list[Problem]]:
         rewrites=MappingProxyType(building["rewrites"]),
         common_words=frozenset(building["common_words"]),
         numbers=MappingProxyType(building["numbers"]),
-        **{
-            k: MappingProxyType(building[k])
-            for k in ("cues", "topics", "services", "weak_services", "examples")
-        },
+        **{k: MappingProxyType(building[k]) for k in TABLES},
     )
     return language, problems

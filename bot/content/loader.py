@@ -11,6 +11,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.content.emergencies import Emergency, load_emergencies
+from bot.content.followups import FollowUps, load_followups
 from bot.content.gazetteer import load_gazetteer
 from bot.content.hours import BREST_TZ
 from bot.content.housing import HousingOffer, load_housing
@@ -39,6 +41,8 @@ class Content:
     mediators: MediatorHours
     schema: Schema
     language: Any  # bot.content.language.Language once the understanding ships it
+    emergencies: Mapping[str, Emergency]
+    followups: FollowUps
     phones: Phones = Phones()  # numbers to call when a place has none
 
     def place(self, place_id: str) -> Place:
@@ -76,6 +80,10 @@ def check_content(
     problems += found
     mediators, found = load_mediators(content_dir)
     problems += found
+    emergencies, found = load_emergencies(content_dir)
+    problems += found
+    followups, found = load_followups(content_dir)
+    problems += found
     language, found = _load_language(content_dir)
     problems += found
     phones, found = load_phones(content_dir)
@@ -83,8 +91,9 @@ def check_content(
     if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
         return None, problems
     content = Content(
-        places, gazetteer, housing, topics, texts, mediators, schema, language, phones
-    )
+        places, gazetteer, housing, topics, texts, mediators, schema, language, emergencies,
+        followups, phones,
+    )  # fmt: skip
     return content, problems
 
 

@@ -22,7 +22,9 @@ PLACE_KINDS = (
     "mairie", "papi", "mediateurs",
 )  # fmt: skip
 APPOINTMENT = ("oui", "non", "conseille")
-PHONE = re.compile(r"^(0\d( ?\d\d){4}|0 ?[89]\d\d( ?\d\d\d){2}|\d\d ?\d\d|01 70 772 372)$")
+PHONE = re.compile(
+    r"^(0\d( ?\d\d){4}|0 ?[89]\d\d( ?\d\d\d){2}|\d\d ?\d\d|01 70 772 372|1\d\d?)$"
+)  # national numbers, short codes (32 30) and emergency numbers (15, 112, 115)
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,7 @@ def load_topics(content_dir: Path) -> tuple[Mapping[str, TopicHelp], list[Proble
     """Read aide_par_theme.yaml; every topic of TOPICS must be described, no other."""
     doc = load_yaml(content_dir, TOPICS_FILE)
     data = as_mapping(doc, (), doc.data or {})
-    lines = {
-        key: _helpline(doc, key, value)
-        for key, value in as_mapping(doc, ("lignes",), data.get("lignes")).items()
-    }
+    lines = helplines(doc, data)
     topics: dict[str, TopicHelp] = {}
     described = as_mapping(doc, ("themes",), data.get("themes"))
     for key, value in described.items():
@@ -81,6 +80,14 @@ def load_topics(content_dir: Path) -> tuple[Mapping[str, TopicHelp], list[Proble
         if key not in described and data:
             doc.error(("themes",), f"thème manquant: {key}")
     return topics, doc.problems
+
+
+def helplines(doc: YamlDoc, data: Mapping[str, object]) -> dict[str, Helpline]:
+    """The phone lines under `lignes:` of a YAML document, by id."""
+    return {
+        key: _helpline(doc, key, value)
+        for key, value in as_mapping(doc, ("lignes",), data.get("lignes")).items()
+    }
 
 
 def _helpline(doc: YamlDoc, key: str, value: object) -> Helpline:

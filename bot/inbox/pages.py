@@ -9,7 +9,8 @@ from html import escape
 from urllib.parse import urlencode
 
 from bot.mediation.display import STATUSES, local_time
-from bot.mediation.tickets import TicketCard, aware
+from bot.mediation.tickets import TicketCard
+from bot.spoken import aware
 
 VIEWS = {"open": "Ouverts", "mine": "Les miens", "all": "Tous"}
 Activity = Mapping[int, tuple[int, datetime]]  # ticket id -> resident messages, last one

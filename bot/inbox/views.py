@@ -126,7 +126,8 @@ async def ticket_action(request: web.Request) -> web.Response:
             await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
             done = "sent"
         elif action == "take":
-            done = "taken" if await tickets.take(repo, ticket, me, now, group) else "wasclosed"
+            taken = await tickets.take(repo, ticket, me, now, group, inbox.content)
+            done = "taken" if taken else "wasclosed"
         elif action == "close":
             closed = await tickets.close(repo, inbox.content, ticket, me, now, group)
             done = "closed" if closed else "wasclosed"

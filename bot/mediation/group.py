@@ -21,6 +21,10 @@ from bot.repository import Repository
 
 CHANNEL = "telegram"
 MAX_POST = 3500  # Telegram refuses messages over 4,096 characters
+URGENCIES = {
+    "medical": "urgence médicale", "violence": "violences", "suicide": "idées suicidaires",
+    "child": "enfant en danger", "eviction": "expulsion", "homeless": "sans abri",
+}  # fmt: skip
 HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
 
 
@@ -133,6 +137,10 @@ def describe(card: tickets.TicketCard, handles: dict[str, str] | None = None) ->
     """`#12 (a demandé une personne) · caf · bellevue · sms +33 6 •• •• •• 42` and more lines."""
     parts = [REASONS.get(card.reason, card.reason), card.topic, card.quartier]
     head = f"#{card.id} " + " · ".join(p for p in parts if p)
+    if card.urgency:
+        head = f"🚨 URGENT ({URGENCIES.get(card.urgency, card.urgency)}) {head}"
+    if card.left:
+        head += " · revenu au robot (MENU)"
     lines = [head, f"{card.channel} {card.masked_address} · {local_time(card.created_at)}"]
     if card.for_mediators:
         names = [
@@ -187,7 +195,7 @@ async def _act(
     if ticket.status == "closed" and command != "/faq":
         await group.post(repo, f"#{ticket.id} est déjà clos.", now)
     elif command == "/prendre":
-        await tickets.take(repo, ticket, by, now, group)
+        await tickets.take(repo, ticket, by, now, group, content)
     elif command == "/clore":
         await tickets.close(repo, content, ticket, by, now, group)
     elif command == "/faq":

@@ -27,12 +27,16 @@ Pattern = tuple[str, ...]  # words; one ending in "*" matches any word it starts
 def compile_phrase(phrase: str, normaliser: Normaliser) -> Pattern:
     """The words of a cue phrase, normalised like messages; `*` marks a prefix."""
     words: list[str] = []
+    plain: list[str] = []  # normalised together, as in a message ("c est" stays two words)
     for part in phrase.split():
         if part.endswith("*") and len(part) > PREFIX_KEY:
+            words.extend(normaliser.words(" ".join(plain)))
+            plain = []
             words.extend(fold(t.group()) for t in TOKEN_RE.finditer(part[:-1]))
             words[-1] += "*"
         else:
-            words.extend(normaliser.words(part))
+            plain.append(part)
+    words.extend(normaliser.words(" ".join(plain)))
     return tuple(words)
 
 

@@ -6,8 +6,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.understanding.cues import Hit
+from bot.understanding.safety import emergency_kind, is_scam
 
+# distress that may come with a procedure to do: the procedure keeps its intent
+ASKS_TOO = frozenset({"violence", "eviction", "homeless"})
 SHORT = 4  # a bare "stop" / "start" counts only in a message about that long
+UNCLEAR = 0.3  # below CLARIFY_BELOW: the engine asks once, then hands off; never a greeting
+SOCIAL = ("greeting", "thanks", "bye", "okay", "identity", "about_service", "done", "help",
+          "human")  # fmt: skip
+MAX_LEFT = 3  # words besides social talk a greeting may carry ("bonjour madame la mairie")
+FILLER_WORDS = (
+    "a au aux le la les l de du des d un une et ou en pour vous tu te toi moi je j me m "
+    "c ce est es etes sont ai as ca cela y il elle on nous ici tout tous toute monde "
+    "madame monsieur mr mme messieurs dames svp stp sil plait s beaucoup bien tres "
+    "encore aussi bonne bon belle journee soiree quoi qui que qu comment hey oui non ah "
+    "oh eh ben bah alors donc voila deja the you to is for and hi ye yes"
+)
+FILLER = frozenset(FILLER_WORDS.split())
 EQUIPMENT = frozenset({"print", "scan"})
 NUMBER_QUALIFIERS = frozenset({"fiscal", "allocataire", "secu", "securite", "unique", "client"})
 LACKING = frozenset({"pas", "ni", "sans", "plus", "jamais", "no", "don"})
@@ -44,7 +59,8 @@ class Decision:
     intent: str
     confidence: float
     privacy_action: str | None = None
-    emergency: bool = False
+    emergency: str | None = None  # the kind of distress (see content/langue/urgences.yaml)
+    scam: bool = False
 
 
 def privacy_action(s: Signals) -> str | None:
@@ -109,6 +125,12 @@ def _lacking(words: Sequence[str], hit: Hit) -> bool:
 def _procedural_help(s: Signals) -> bool:
     """Help asked with a procedure, not "merci pour votre aide" nor "vous m'avez aidé"."""
     given = [(h.start, h.end) for h in s.hits.get("done", ())]
+    # "pas besoin d'aide, je sais faire": no help asked
+    given += [
+        (h.start, h.end)
+        for h in s.hits.get("help", ())
+        if h.start and s.words[h.start - 1] in LACKING
+    ]
     return any(
         (h.start == 0 or s.words[h.start - 1] not in YOUR)
         and not any(a <= h.start < b for a, b in given)
@@ -124,10 +146,27 @@ def _fresh(s: Signals, hit: Hit) -> bool:
 def decide(s: Signals) -> Decision:
     """Apply the label guide's boundary rules in order; the first that fits wins."""
     action = privacy_action(s)
-    if action or s.has("privacy_other"):
+    # rule 6: the privacy of the 1 € offer is about that offer, not about us
+    if action or s.has("privacy_other") and not s.has("offer"):
+        if action == "stop" and _person_wanted(s):
+            # "arrêtez les messages automatiques et passez-moi quelqu'un": a person, not a STOP
+            return Decision("talk_to_human", 0.8)
         return Decision("privacy", 0.97 if action else 0.7, action)
-    if s.has("emergency") or len(s.words) <= SHORT and s.has("emergency_short"):
-        return Decision("out_of_scope", 0.95, emergency=True)
+    kind = emergency_kind(s)
+    if kind:
+        # "on dort dehors, le plus urgent c'est mon récépissé, aidez-moi avec l'ANEF": the
+        # procedure asked for is the intent; the distress is still flagged and answered first
+        asked = _decide_request(s)
+        if kind in ASKS_TOO and asked.intent == "find_mediator" and _procedural_help(s):
+            return Decision("find_mediator", asked.confidence, emergency=kind)
+        return Decision("out_of_scope", 0.95, emergency=kind)
+    if is_scam(s):  # wins over find_mediator for the body it pretends to be
+        return Decision("out_of_scope", 0.9, scam=True)
+    return _decide_request(s)
+
+
+def _decide_request(s: Signals) -> Decision:
+    """Rules 3 to 7 of the guide, once safety has been ruled out."""
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
     # "merci, la médiathèque m'a bien aidée pour la CAF": thanks for help already given
@@ -138,9 +177,27 @@ def decide(s: Signals) -> Decision:
     housing = _housing(s)
     if housing:
         return Decision("housing_internet", housing)
-    if s.has("topic"):
+    if _commercial(s):
+        return Decision("out_of_scope", 0.75)
+    if s.has("topic") and not _only_place_topics(s):
         return _with_topic(s)
     return _without_topic(s)
+
+
+def _commercial(s: Signals) -> bool:
+    """ "Une box pas chère, je suis au RSA, SFR ou Free ?": a commercial offer, not a procedure."""
+    box = s.has("isp") or any(s.words[h.start] == "box" for h in s.hits.get("internet", ()))
+    return (
+        box and s.has("cheap") and not s.has("social_housing", "offer") and not _procedural_help(s)
+    )
+
+
+def _only_place_topics(s: Signals) -> bool:
+    """ "des ordis à la mairie de Lambézellec": the mairie is where, not a procedure."""
+    if not s.has("service", "learn", "place"):
+        return False
+    places = [(h.start, h.end) for h in s.hits.get("generic_place", ())]
+    return all(any(a <= h.start and h.end <= b for a, b in places) for h in s.hits["topic"])
 
 
 def _housing(s: Signals) -> float:
@@ -148,6 +205,8 @@ def _housing(s: Signals) -> float:
     only_paper = set(s.values("service")) <= EQUIPMENT and s.has("service")
     if s.has("offer") and not (only_paper and not s.has("internet")):
         return 0.95
+    if s.has("social_housing") and s.has("cheap") and s.has("internet", "isp"):
+        return 0.85  # "en HLM, 30 € chez Free, vous avez moins cher ?"
     if s.has("isp") and s.has("broken") or _named_procedure(s):
         return 0.0
     seeking_place = s.has("place") or s.has("service") and s.has("where", "generic_place")
@@ -192,6 +251,8 @@ def _without_topic(s: Signals) -> Decision:
     repair = s.has("broken") and not s.has("where", "place")
     if s.has("learn") or s.has("learn_weak") and s.has("want", "where"):
         return Decision("find_place", 0.85)
+    if s.has("about_service") and not s.has("service", "where", "want", "open_now", "human"):
+        return Decision("greeting", 0.8)  # "c'est qui ? on m'a donné ce numéro au Pimms"
     # "plus de forfait, où capter le wifi": an aside off topic does not cancel a place request
     asked_where = s.has("place") or s.has("where") and not s.has("commerce")
     if s.has("service", "place") and not repair and not (off_topic and not asked_where):
@@ -206,13 +267,30 @@ def _without_topic(s: Signals) -> Decision:
         return Decision("talk_to_human", 0.9)
     if s.has("admin") and (_procedural_help(s) or s.has("want")):
         return Decision("find_mediator", 0.65 if s.has("help") else 0.55)
-    if s.has("about_service", "greeting", "thanks"):
+    if s.has("about_service", "greeting", "thanks", "bye", "okay") and _only_social(s):
         return Decision("greeting", 0.85)
-    if s.has("help"):
+    if s.has("help") and len(s.words) <= SHORT:
         return Decision("greeting", 0.55)
     if s.has("broken"):
         return Decision("out_of_scope", 0.5)
-    return Decision("out_of_scope", 0.3)
+    return Decision("out_of_scope", UNCLEAR)
+
+
+def _only_social(s: Signals) -> bool:
+    """Hello, thanks, bye or a question about us, and not much else: unknown words are not."""
+    covered = [False] * len(s.words)
+    for concept in SOCIAL:
+        for h in s.hits.get(concept, ()):
+            covered[h.start : h.end] = [True] * (h.end - h.start)
+    rest = [w for w, c in zip(s.words, covered, strict=True) if not c and w not in FILLER]
+    return len(rest) <= MAX_LEFT
+
+
+def _person_wanted(s: Signals) -> bool:
+    """A person asked for after the STOP: "stop les robots, passez-moi quelqu'un"."""
+    stops = [h.end for h in s.hits.get("stop", ())]
+    humans = [h.start for h in s.hits.get("human", ())]
+    return bool(stops) and any(start >= stops[0] for start in humans) and not s.has("forget")
 
 
 def _person_asked(s: Signals) -> bool:

@@ -29,10 +29,16 @@ class Understood:
     service: str | None
     open_now: bool
     confidence: float
-    emergency: bool = False  # medical emergency: the engine answers 15 / 112 and hands off
+    # the kind of distress: "medical", "violence", "suicide", "child", "eviction", "homeless";
+    # the engine answers its numbers (15 / 112, 17, 3114, 119, 115) and hands off
+    emergency: str | None = None
     privacy_action: str | None = None  # "stop" | "start" | "forget" | None
     answer: str | None = None  # "yes" | "no" when the message answers a pending yes/no
     menu_choice: str | None = None  # the value picked from the last menu ("1" -> its value)
+    scam: bool = False  # tells of (or forwards) a message asking for codes, a payment, a link
+    social: str | None = None  # "thanks" | "bye" | "bot_question" | "hello", alone
+    language: str | None = None  # "fr" | "en" when the words say it clearly
+    place: Near | None = None  # a place named whatever the intent ("bonjour, j'habite à X")
 
 
 @dataclass(frozen=True)
@@ -41,3 +47,4 @@ class Pending:
 
     kind: str  # "menu" | "where" | "yes_no"
     options: tuple[str, ...] = ()  # menu values in order (for "menu")
+    place: bool = False  # a dialogue about places is open: a place named in a follow-up counts

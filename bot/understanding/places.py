@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from bot.content.model import GazetteerEntry
 from bot.understanding.normalise import Normaliser, Token
 
@@ -14,6 +16,14 @@ ARTICLES = frozenset({"le", "la", "les", "l", "the"})
 LINKS = frozenset({"de", "du", "des", "d", "la", "l", "le"})
 BRETON = ("ker", "lan", "pen", "plou", "gou", "tre", "loc", "lam", "pont", "saint", "sainte")
 BREAK = re.compile(r"[,.;:!?()\n]")
+FUZZY_WORDS = 3  # names of up to three words are matched despite typos
+
+
+def fuzzy_threshold(size: int) -> float | None:
+    """The ratio a name of `size` letters needs: short names must be exact, long ones less so."""
+    if size < 5:
+        return None
+    return 88.0 if size <= 7 else 82.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +57,18 @@ class PlaceFinder:
                 while len(words) > 1 and words[0] in ARTICLES:
                     words = words[1:]
                 if words and words not in not_a_place:
-                    self.names.setdefault(words, entry)
+                    known = self.names.get(words)
+                    # "Guilers" alone is the town; the street needs "rue de Guilers"
+                    if known is None or known.kind == "voie" and entry.kind != "voie":
+                        self.names[words] = entry
         self.longest = max((len(k) for k in self.names), default=1)
+        # typo-tolerant names (not streets: too many, and a typo there rarely matters)
+        self.fuzzy: dict[int, dict[str, GazetteerEntry]] = {}
+        for words, entry in self.names.items():
+            if entry.kind != "voie" and len(words) <= FUZZY_WORDS:
+                self.fuzzy.setdefault(len(words), {}).setdefault(" ".join(words), entry)
+        self.fuzzy_first = {name.split()[0] for names in self.fuzzy.values() for name in names}
+        self.normaliser = normaliser
         self.common, self.streets, self.generic = common_words, streets, generic
         self.not_a_place, self.cue_words = not_a_place, cue_words
 
@@ -100,6 +120,8 @@ class PlaceFinder:
                 size, entry = 0, None  # bare street names are often something else
             if size and all(w in self.generic for w in words[i : i + size]):
                 size += self._named_after(tokens, text, i + size)
+            if not size and after:
+                size, entry = self._fuzzy_hit(tokens, text, i)
             if not size:
                 size, entry = self._pattern_hit(tokens, text, i, after)
             if size and tuple(words[i : i + size]) not in self.not_a_place:
@@ -109,11 +131,38 @@ class PlaceFinder:
                 i += 1
         return hits
 
+    def _fuzzy_hit(
+        self, tokens: Sequence[Token], text: str, i: int
+    ) -> tuple[int, GazetteerEntry | None]:
+        """A gazetteer name written with typos ("st piere", "cavale blanch"): (tokens, entry)."""
+        first = tokens[i].word
+        everyday = first in self.common or first in self.cue_words
+        if everyday and first not in self.fuzzy_first:
+            return 0, None
+        for size in range(min(FUZZY_WORDS, len(tokens) - i), 0, -1):
+            end = tokens[i + size - 1].end
+            if BREAK.search(text, tokens[i].start, end):
+                continue
+            written = " ".join(self.normaliser.words(text[tokens[i].start : end]))
+            needed = fuzzy_threshold(len(written))
+            names = self.fuzzy.get(len(written.split()))
+            if needed is None or not names:
+                continue
+            found = process.extractOne(
+                written, names.keys(), scorer=fuzz.ratio, score_cutoff=needed
+            )
+            if found:
+                spanned = sum(1 for t in tokens[i:] if t.end <= end)
+                return spanned, names[found[0]]
+        return 0, None
+
     def _named_after(self, tokens: Sequence[Token], text: str, i: int) -> int:
         """Tokens of "de la Cavale Blanche" after a street or landmark word, or 0."""
         link = i
         while link < len(tokens) and link - i < 2 and tokens[link].word in LINKS:
             link += 1
+        if 0 < link < len(tokens) and BREAK.search(text, tokens[link - 1].end, tokens[link].start):
+            return 0  # "à la maison. On est…": a new sentence, not a name
         run = self._name_run(tokens, text, link, 3)
         return link - i + run if run else 0
 

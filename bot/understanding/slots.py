@@ -14,7 +14,16 @@ from bot.understanding.places import ARTICLES, PlaceFinder
 OWN = frozenset({"mon", "ma", "my", "son", "notre", "propre"})  # own laptop: they want wifi
 VAGUE_TOPIC_WEIGHT = 0.5  # "mairie", "service public": any named body beats them
 PHRASE_BONUS = 0.25  # extra weight per word of a topic phrase
-HOME_GAP = 3  # "j'habite dans le quartier de X": words between the cue and the place
+HOME_GAP = 3
+WORK_GAP = 3  # "je suis conseillère au CDAS de Saint-Marc": the writer's workplace
+NEGATED = (
+    ["pas"],
+    ["non"],
+    ["pas", "besoin", "d"],
+    ["pas", "besoin", "de"],
+    ["no"],
+    ["not"],
+)  # "j'habite dans le quartier de X": words between the cue and the place
 
 
 def topic_of(s: Signals) -> str:
@@ -41,6 +50,14 @@ def service_of(s: Signals) -> str | None:
     ] or [h.value for h in s.hits.get("weak_service", ()) if h.value and not _in_place(s, h)]
     if s.has("learn") or s.has("learn_weak") and not services:
         return "workshop"
+    # "pas besoin d'imprimer, juste le wifi", "pas scanner, imprimer": the one not refused
+    wanted = [
+        h.value
+        for h in s.hits.get("service", ())
+        if not any(s.words[max(0, h.start - len(n)) : h.start] == n for n in NEGATED)
+    ]
+    if wanted and wanted[0] != services[0] and wanted[0] in services:
+        return wanted[0]
     return services[0] if services else None
 
 
@@ -87,6 +104,8 @@ def near_of(
     fixed = [c.end for c in s.hits.get("correction", ())]
     if fixed:
         hits = [h for h in hits if h.start >= fixed[-1]] or hits
+    works = [c.end for c in s.hits.get("works_at", ())]
+    hits = [h for h in hits if not any(0 <= h.start - e <= WORK_GAP for e in works)] or hits
     if going:
         homes = [c.end for c in s.hits.get("lives_at", ())]
         hits = [h for h in hits if not any(0 <= h.start - e <= HOME_GAP for e in homes)] or hits

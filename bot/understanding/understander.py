@@ -13,15 +13,20 @@ from bot.understanding import context
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.languages import language_of
 from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
 from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
+from bot.understanding.social import social_of
 from bot.understanding.spelling import Speller
 
 PLACE_CONCEPTS = (
     "preposition", "generic_place", "street", "not_a_place", "lives_at", "correction",
+    "works_at",
 )  # fmt: skip
+# look-alikes and scam senders name no intent: their words may still be part of a place name
+NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam")
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
@@ -46,6 +51,7 @@ class Understander:
             ("topic", language.topics),
             ("service", language.services),
             ("weak_service", language.weak_services),
+            ("emergency", language.emergencies),
         )
         cues += [
             (concept, value, pattern)
@@ -55,7 +61,7 @@ class Understander:
             for pattern in telegraphic(compile_(p))
         ]
         self.cues = CueIndex(cues)
-        intent_cues = CueIndex(c for c in cues if c[0] not in PLACE_CONCEPTS)
+        intent_cues = CueIndex(c for c in cues if c[0] not in PLACE_CONCEPTS + NOT_INTENT)
         place_words = {
             c: {w for p in language.cues.get(c, ()) for w in compile_(p)} for c in PLACE_CONCEPTS
         }
@@ -113,7 +119,7 @@ class Understander:
             decision = self._nearest_example(signals) or decision
         intent = decision.intent
         near = None
-        if intent in NEAR_INTENTS or pending and pending.kind == "where":
+        if intent in NEAR_INTENTS or pending and (pending.kind == "where" or pending.place):
             bare = pending is not None and pending.kind == "where"
             near = near_of(self.places, tokens, text, signals, bare, intent == "find_place")
         understood = Understood(
@@ -124,7 +130,10 @@ class Understander:
             open_now=intent == "find_place" and open_now_of(signals),
             confidence=decision.confidence,
             emergency=decision.emergency,
+            scam=decision.scam,
+            social=social_of(signals) if intent == "greeting" else None,
             privacy_action=decision.privacy_action,
+            language=language_of(text),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
@@ -135,6 +144,8 @@ class Understander:
         if nearest is None:
             return None
         intent, similarity = nearest
+        if intent == "greeting":  # an unknown message is unclear, never a greeting
+            return None
         return Decision(intent, round(min(CLARIFY_BELOW - 0.05, similarity * 0.6), 2))
 
     def _in_context(self, understood: Understood, signals: Signals, pending: Pending) -> Understood:

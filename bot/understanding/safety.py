@@ -1,0 +1,55 @@
+"""Distress and scams: the signals the engine answers before anything else."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.content.language import EMERGENCY_KINDS
+from bot.understanding.cues import Hit
+
+if TYPE_CHECKING:
+    from bot.understanding.intents import Signals
+
+SHORT = 4  # "AVC !" is a stroke only in a message about that long
+
+# When a message says several kinds, the one whose number matters most is given first:
+# a threat to life by oneself, then a child, then violence, then the body, then a roof.
+PRIORITY = ("suicide", "child", "violence", "medical", "homeless", "eviction")
+assert set(PRIORITY) == set(EMERGENCY_KINDS)
+
+
+def _inside(hit: Hit, spans: list[Hit]) -> bool:
+    return any(s.start <= hit.start and hit.end <= s.end and s != hit for s in spans)
+
+
+def emergency_kind(s: Signals) -> str | None:
+    """The kind of distress in the message, or None; look-alikes ("pas urgent") never fire."""
+    hits = list(s.hits.get("emergency", ()))
+    if len(s.words) <= SHORT:
+        short = s.hits.get("emergency_short", ())
+        hits += [Hit("emergency", "medical", h.start, h.end) for h in short]
+    if not hits:
+        return None
+    blocked = s.hits.get("not_emergency", [])
+    # "va me tuer" (violence) holds "me tuer" (suicide): the longer phrase says which
+    kept = [h for h in hits if not _inside(h, blocked) and not _inside(h, hits)]
+    kinds = {h.value for h in kept}
+    return next((k for k in PRIORITY if k in kinds), None)
+
+
+def is_scam(s: Signals) -> bool:
+    """A forwarded spam text, or a suspicious message asking for codes, a card, a link, money."""
+    spam = len(s.hits.get("scam_spam", ()))
+    ask, pay = s.has("scam_ask"), s.has("scam_pay")
+    report, sender = s.has("scam_report"), s.has("scam_sender")
+    return (
+        s.has("scam_done")
+        or spam >= 2
+        or bool(spam)
+        and (ask or sender or pay)
+        or ask
+        and report
+        or report
+        and sender
+        and pay
+    )
