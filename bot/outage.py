@@ -11,13 +11,7 @@ import logging
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from sqlalchemy.exc import (
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-    SQLAlchemyError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import fields
 from bot.poison import is_outage
@@ -28,14 +22,6 @@ log = logging.getLogger("aiguillage.server")
 
 # OSError covers a refused or reset connection to the database and its timeouts.
 DATABASE_ERRORS = (SQLAlchemyError, OSError)
-# Of those, the ones that pass: the database down or busy. A DataError (a number too big
-# for a column) or an IntegrityError would fail again on every retry.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, OSError)
-
-
-def is_outage(error: BaseException) -> bool:
-    """Whether an error is the database being unreachable (worth a retry), not bad data."""
-    return isinstance(error, TRANSIENT_ERRORS)
 
 
 @web.middleware

@@ -14,7 +14,7 @@ from types import ModuleType
 
 from aiohttp import web
 
-from bot import __version__, inbox, metrics
+from bot import __version__, inbox, metrics, public
 from bot.channels import registry
 from bot.config import Settings
 from bot.engine import utcnow
@@ -47,6 +47,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
     for channel in channels:
         channel.mount(app)
     inbox.mount(app, SETTINGS, RUNTIME)
+    public.mount(app, RUNTIME, clock)
     app.cleanup_ctx.append(lambda app: _lifetime(app, channels, clock))
     return app
 

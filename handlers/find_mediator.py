@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
 from bot.content.topics import TopicHelp
 from bot.messages import Reply
 from bot.nearest import Grid
+from bot.spoken import local
 from bot.turn import Handoff, Outcome, Turn
 from bot.understanding import Understood
 from handlers.nearby import (
@@ -86,6 +87,8 @@ def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
     if topic_help.helplines:
         line = topic_help.helplines[0]
         parts.append(turn.say("mediator.helpline", name=line.name, number=line.number))
+        if line.verified and local(turn.now).date() - line.verified > STALE_AFTER:
+            parts.append(turn.say("place.stale", year=str(line.verified.year)))
     if with_desk and topic_help.desk:
         parts.append(turn.say("mediator.desk", desk=topic_help.desk))
     return Reply(" ".join(parts), key="mediator.topic")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.inbox import auth, media
+from bot.inbox import auth, curation, media
 from bot.inbox.context import INBOX, Inbox
 from bot.inbox.passwords import PASSWORD_CHECKS, PasswordChecks
 from bot.inbox.views import routes
@@ -29,6 +29,7 @@ def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKe
     inbox.router.add_static("/static/", STATIC)
     inbox.add_routes(routes)
     inbox.add_routes(media.routes)
+    inbox.add_routes(curation.routes)
     inbox.on_startup.append(_start_follow_up)
     inbox.on_shutdown.append(_stop_follow_up)
     app.add_subapp("/inbox", inbox)

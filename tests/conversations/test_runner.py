@@ -30,20 +30,15 @@ async def test_conversation_sets_pass(name: str, tmp_path: Path) -> None:
     assert report.share >= FLOORS[name], "\n".join(failed)
 
 
+TURN = '{"id": "a", "channel": "sms", "turns": [%s]}'
 BAD_LINES = [
     ("not json", "not JSON"),
     ('{"id": "a", "channel": "fax", "turns": [{"say": "x"}]}', "`channel` must be one of"),
-    ('{"id": "a", "channel": "sms", "turns": []}', "`turns` must be a non-empty list"),
-    ('{"id": "a", "channel": "sms", "turns": [{"say": 3}]}', "turn 1: `say` must be a string"),
-    ('{"id": "a", "channel": "sms", "turns": [{"location": [1, 2]}]}', "for telegram"),
-    (
-        '{"id": "a", "channel": "sms", "turns": [{"say": "x", "expect": {"vibes": true}}]}',
-        "unknown expectation 'vibes'",
-    ),  # fmt: skip
-    (
-        '{"id": "a", "channel": "sms", "turns": [{"say": "x", "expect": {"places_near": [91, 0]}}]}',
-        "not a point on Earth",
-    ),  # fmt: skip
+    (TURN % "", "`turns` must be a non-empty list"),
+    (TURN % '{"say": 3}', "turn 1: `say` must be a string"),
+    (TURN % '{"location": [1, 2]}', "for telegram"),
+    (TURN % '{"say": "x", "expect": {"vibes": true}}', "unknown expectation 'vibes'"),
+    (TURN % '{"say": "x", "expect": {"places_near": [91, 0]}}', "not a point on Earth"),
 ]
 
 
