@@ -97,6 +97,9 @@ class Repository(OutboxRows):
             payload["location"] = [inbound.location.latitude, inbound.location.longitude]
         if inbound.choice:
             payload["choice"] = inbound.choice
+        if inbound.media:  # kinds, and where the platform keeps each (for the inbox's link)
+            payload["media"] = list(inbound.media)
+            payload["media_refs"] = list(inbound.media_refs)
         store = self._insert(MESSAGES).values(
             contact_id=contact_id,
             channel=inbound.address.channel,

@@ -2,7 +2,7 @@
 
 A handler is a module with `NAME`, `INTENTS` and `async def handle(turn) -> Outcome`;
 optionally `follows_up(text, step, content) -> bool` for replies only its dialogue
-understands
+understands, and `continues(understood, step) -> bool` for intents that stay in it
 ("plus" after a list of places), which the engine then routes back to it.
 The fallback, last, hands to a mediator every intent no other handler answers.
 """

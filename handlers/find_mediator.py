@@ -16,12 +16,13 @@ from bot.messages import Reply
 from bot.nearest import Grid
 from bot.spoken import local
 from bot.turn import Handoff, Outcome, Turn
+from bot.understanding import Understood
 from handlers.nearby import (
     PAGE,
     ask_again,
     asks_more,
     facet_of,
-    facet_outcome,
+    facet_slots,
     page_outcome,
     place_grid,
     where_from,
@@ -30,8 +31,11 @@ from handlers.nearby import follows_up as follows_up  # the engine's follow-up h
 
 NAME = "find_mediator"
 INTENTS = frozenset({"find_mediator"})
-# "ya qqun pr m'aider à Quatre-Moulins ?" after a topic asks for the topic's helpers there.
-ALSO_CONTINUES = frozenset({"talk_to_human"})
+
+
+def continues(understood: Understood, step: str) -> bool:
+    """ "ya qqun pr m'aider à Quatre-Moulins ?" after a topic asks for its helpers there."""
+    return understood.intent == "talk_to_human" and understood.near is not None
 
 
 async def handle(turn: Turn) -> Outcome:
@@ -41,7 +45,9 @@ async def handle(turn: Turn) -> Outcome:
         return page_outcome(turn, topic_grid(turn, slots["topic"]), next_page(slots))
     facet = facet_of(turn)
     if facet is not None and "lat" in slots and turn.understood.near is None:
-        return facet_outcome(turn, topic_grid(turn, slots["topic"]), slots, facet)
+        return page_outcome(
+            turn, topic_grid(turn, slots["topic"]), facet_slots(slots, facet), facet
+        )
     topic = turn.understood.topic or slots.get("topic")
     topic_help = turn.content.topics.get(topic) if topic else None
     grid = topic_grid(turn, topic) if topic_help else None

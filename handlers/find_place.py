@@ -19,7 +19,7 @@ from handlers.nearby import (
     ask_again,
     asks_more,
     facet_of,
-    facet_outcome,
+    facet_slots,
     has_places_near,
     page_outcome,
     place_grid,
@@ -38,7 +38,7 @@ async def handle(turn: Turn) -> Outcome:
         return answer(turn, {**slots, "offset": slots.get("offset", 0) + PAGE})
     facet = facet_of(turn)
     if facet is not None and "lat" in slots and turn.understood.near is None:
-        return facet_outcome(turn, service_grid(turn, slots.get("service")), slots, facet)
+        return answer(turn, facet_slots(slots, facet), facet)
     if turn.step is None or turn.understood.intent == "find_place":
         slots = {**slots, **request_of(turn, slots)}
     point = where_from(turn, remembered=turn.step != "more")
@@ -71,15 +71,15 @@ def access_grid(turn: Turn) -> Grid[Place]:
     return place_grid(turn.content.places, "access", lambda p: p.papi or bool(p.services_bot))
 
 
-def answer(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
-    """The page of places `slots` points at; when none offers the service within reach,
-    say so and give the nearest places of digital access."""
+def answer(turn: Turn, slots: Mapping[str, Any], facet: str | None = None) -> Outcome:
+    """The page of places `slots` points at (telling what `facet` asks of them); when none
+    offers the service within reach, say so and give the nearest places of digital access."""
     service = slots.get("service")
     grid = service_grid(turn, service)
     if has_places_near(grid, slots):
-        return page_outcome(turn, grid, slots)
-    outcome = page_outcome(turn, access_grid(turn), slots)
-    if service is None or slots.get("offset"):
+        return page_outcome(turn, grid, slots, facet)
+    outcome = page_outcome(turn, access_grid(turn), slots, facet)
+    if service is None or slots.get("offset") or facet:
         return outcome
     what = turn.say(f"service.{service}")
     intro = Reply(

@@ -30,7 +30,7 @@ BROAD = frozenset({"quartier", "commune", "code_postal"})  # too wide to name a 
 
 async def handle(turn: Turn) -> Outcome:
     """Run the step the dialogue is at (the start when none), answering a question first."""
-    question = turn.content.housing.question_in(turn.text)
+    question = turn.content.housing.question_in(turn.text, answered=turn.step == "answered")
     if turn.step == "answered" and question is not None:
         return Outcome(question_replies(turn, question), step="answered", slots=turn.slots)
     outcome = await STEPS.get(turn.step or "", start)(turn, dict(turn.slots))

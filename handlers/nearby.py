@@ -89,10 +89,9 @@ def facet_of(turn: Turn) -> str | None:
     return turn.content.followups.facet_in(turn.text) if turn.step == MORE else None
 
 
-def facet_outcome(turn: Turn, grid: Grid[Place], slots: Mapping[str, Any], facet: str) -> Outcome:
-    """The same places again, first page, telling what was asked (open now: only those)."""
-    slots = {**slots, "offset": 0, "open_now": slots.get("open_now") or facet == "ouvert"}
-    return page_outcome(turn, grid, slots, facet)
+def facet_slots(slots: Mapping[str, Any], facet: str) -> dict[str, Any]:
+    """The same search again from its first page; "open now?" keeps only the open places."""
+    return {**slots, "offset": 0, "open_now": slots.get("open_now") or facet == "ouvert"}
 
 
 def asks_more(turn: Turn) -> bool:
@@ -224,7 +223,10 @@ def day_hours_text(turn: Turn, place: Place, weekday: int) -> str:
     """The hours of the next `weekday` (0 is Monday), or that it is closed that day."""
     day_name = turn.say("when.weekdays").split(",")[weekday].strip()
     if place.hours is None:
-        return hours_text(turn, place)  # unknown: with a number to call when there is one
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:  # "call" only with digits
+            return turn.say("place.day_unknown_call", day=day_name, phone=phone_text(number))
+        return turn.say("place.day_unknown", day=day_name)
     now = local(turn.now)
     date = now + timedelta(days=(weekday - now.weekday()) % 7)
     hours = today_hours(place, date)

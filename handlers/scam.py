@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.messages import Choice, Reply
 from bot.turn import Outcome, Turn
+from bot.understanding import Understood
 
 NAME = "scam"
 INTENTS: frozenset[str] = frozenset()
@@ -20,6 +21,14 @@ async def handle(turn: Turn) -> Outcome:
     return Outcome((reply,), step="warned")
 
 
+ABOUT_THE_MESSAGE = frozenset({"find_mediator", "out_of_scope", "greeting"})
+
+
 def follows_up(text: str, step: str, content: object = None) -> bool:
-    """After a warning, whatever the resident says next is about the same message."""
+    """After a warning, what the resident says next is about the same message."""
     return step == "warned"
+
+
+def continues(understood: Understood, step: str) -> bool:
+    """ "mais c'est écrit CAF dessus": naming the body again is still about the message."""
+    return step == "warned" and understood.intent in ABOUT_THE_MESSAGE

@@ -37,6 +37,7 @@ class Question:
     id: str
     cues: tuple[str, ...]
     answer: str
+    after_answer_only: bool = False  # at the start, these words ask the main question
 
     def asked_in(self, text: str) -> bool:
         """Whether `text` asks this question."""
@@ -63,9 +64,11 @@ class HousingOffer:
     sectors: tuple[Sector, ...]
     questions: tuple[Question, ...] = ()
 
-    def question_in(self, text: str) -> Question | None:
-        """The first question of the content that `text` asks, if any."""
-        return next((q for q in self.questions if q.asked_in(text)), None)
+    def question_in(self, text: str, answered: bool = True) -> Question | None:
+        """The first question of the content that `text` asks, if any (before the answer,
+        only those that make sense then)."""
+        asked = (q for q in self.questions if answered or not q.after_answer_only)
+        return next((q for q in asked if q.asked_in(text)), None)
 
     def sectors_for(self, gazetteer_id: str) -> tuple[Sector, ...]:
         """Sectors a gazetteer entry (sub-neighbourhood, quartier) names or contains."""
@@ -142,7 +145,8 @@ def _questions(doc: YamlDoc, data: Mapping[str, object]) -> tuple[Question, ...]
         if not cues:
             doc.error((*path, "mots"), "mots: au moins un mot ou une expression est attendu")
         answer = as_text(doc, (*path, "reponse"), item.get("reponse"))
-        found.append(Question(as_text(doc, (*path, "id"), item.get("id")), cues, answer))
+        ident = as_text(doc, (*path, "id"), item.get("id"))
+        found.append(Question(ident, cues, answer, bool(item.get("apres_reponse_seulement"))))
     return tuple(found)
 
 

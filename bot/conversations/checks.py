@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,10 @@ TWILIO_OPT_OUT = frozenset(
 
 
 def mentions(haystack: str, needle: str) -> bool:
-    """Whether the folded `needle` appears in the folded `haystack` as whole words."""
+    """Whether the folded `needle` appears in the folded `haystack` (the README's "appears":
+    "effac" is in "effacés", as "32 30" is in "appelez le 32-30")."""
     needle = folded(needle)
-    return bool(needle) and f" {needle} " in f" {haystack} "
+    return bool(needle) and needle in haystack
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,12 @@ def _reply_waived(record: TurnRecord, expect: dict[str, Any]) -> bool:
     return (record.channel == "sms" and said in TWILIO_OPT_OUT) or "heard" in expect
 
 
+NUMBERED = re.compile(r"^\s*1[.)] ", re.MULTILINE)  # "1. Trouver un lieu", as SMS shows choices
+
+
 def _asks(replies: Sequence[Reply]) -> bool:
-    return any("?" in r.text or r.choices for r in replies)
+    """A question mark, or numbered choices (buttons, or numbered lines in an SMS body)."""
+    return any("?" in r.text or r.choices or NUMBERED.search(r.text) for r in replies)
 
 
 def _segments(replies: Sequence[Reply]) -> int:

@@ -17,6 +17,9 @@ from bot.models import Message, Ticket
 from bot.spoken import aware
 
 ANSWER_KEY = "ticket.answer"
+# What a mediator may write in one answer, from the inbox or the group (the inbox's
+# textarea says the same): about seven SMS segments, a quarter of a Telegram message.
+MAX_ANSWER = 1000
 CLOSED_KEY = "ticket.closed"
 TAKEN_KEY = "ticket.taken"
 # What the mediators' group is told when an action is taken elsewhere (the web inbox), so
@@ -26,6 +29,21 @@ ANNOUNCEMENTS = {
     "close": "#{id} clos par {by}; l'habitant est prévenu.",
     "answer": "#{id} Réponse de {by} (messagerie web): {text}",
 }
+
+
+class AnswerTooLong(ValueError):
+    """A mediator's answer over MAX_ANSWER characters; nothing was sent."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"answer of {length} characters, {MAX_ANSWER} at most")
+        self.length = length
+
+    def told(self) -> str:
+        """What the mediator reads."""
+        return (
+            f"Réponse trop longue ({self.length} caractères, {MAX_ANSWER} au plus) : "
+            "elle n'a pas été envoyée. Raccourcissez-la ou envoyez-la en plusieurs fois."
+        )
 
 
 class Announcer(Protocol):
@@ -115,7 +133,10 @@ async def answer(
     """Send a mediator's answer to the resident on their channel; it joins the transcript.
 
     With `group`, the answer is also posted in the group, mapped to the ticket.
+    Raises AnswerTooLong over MAX_ANSWER characters.
     """
+    if len(text.strip()) > MAX_ANSWER:
+        raise AnswerTooLong(len(text.strip()))
     contact = await repo.contact_of(ticket)
     signed = content.texts.say(ANSWER_KEY, contact.language, text=text.strip(), name=by)
     await repo.queue_reply(contact, Reply(signed, key=ANSWER_KEY), now)
