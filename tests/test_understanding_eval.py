@@ -114,18 +114,21 @@ def test_eval_command_prints_figures_matrix_and_errors(monkeypatch, capsys, tmp_
                       "near": None, "service": None, "open_now": False}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    assert cli.run_eval(argparse.Namespace(file=labelled)) == 0
+    assert cli.run_eval(argparse.Namespace(files=[labelled])) == 0
     out = capsys.readouterr().out
     assert "intent accuracy 0.500" in out and "confusion" in out
     assert "b: intent: 'greeting' -> 'privacy' | STOP" in out
+    assert "rules intent" in out and "model intent" in out and "both intent" in out
 
 
 def test_eval_command_fails_on_a_missing_file(tmp_path):
-    assert cli.run_eval(argparse.Namespace(file=tmp_path / "missing.jsonl")) == 1
+    assert cli.run_eval(argparse.Namespace(files=[tmp_path / "missing.jsonl"])) == 1
 
 
 def test_commands_are_registered():
     parser = argparse.ArgumentParser()
     cli.add_understanding_commands(parser.add_subparsers())
     assert parser.parse_args(["eval", "x.jsonl"]).func is cli.run_eval
+    assert parser.parse_args(["eval"]).files == []
+    assert parser.parse_args(["understanding", "train"]).func is cli.run_train
     assert parser.parse_args(["understand"]).func is cli.run_understand
