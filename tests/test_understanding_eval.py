@@ -14,10 +14,14 @@ from bot.understanding.evaluation import near_matches, score
 from tests.understanding_fixtures import ROOT, shipped_understander
 
 DATA = Path(__file__).parent / "data"
-# Floors measured on these files (all at 1.000 once tuned); the hidden set is noisier.
-# heldout.jsonl scored 0.967 intent / 0.947 fully correct before any tuning on it.
-FLOORS = {"intent": 0.97, "topic": 0.97, "near": 0.95, "service": 0.95, "open_now": 0.97,
-          "fully_correct": 0.93}  # fmt: skip
+# Floors at the figures measured on each file (issue 13, with the model): a change that loses
+# one message anywhere fails here. Figures not listed are 1.000.
+MEASURED = {
+    "heldout3.jsonl": {"near": 0.99, "fully_correct": 0.993},
+    "heldout6.jsonl": {"near": 0.99, "fully_correct": 0.993},
+    "heldout7.jsonl": {"intent": 0.986, "near": 0.971, "fully_correct": 0.966, "macro_f1": 0.99},
+}
+FIGURES = ("intent", "topic", "near", "service", "open_now", "fully_correct", "macro_f1")
 
 
 @pytest.mark.parametrize(
@@ -57,6 +61,8 @@ LABELLED = [
     "heldout3.jsonl",
     "heldout4.jsonl",
     "heldout5.jsonl",
+    "heldout6.jsonl",
+    "heldout7.jsonl",
 ]
 
 
@@ -70,9 +76,10 @@ def test_scores_stay_above_floors(name):
     cases = labelled(name)
     understander = shipped_understander()
     scores = score((cli.predict(understander, case["text"]), case) for case in cases)
-    for figure, floor in FLOORS.items():
-        assert scores.rate(figure) >= floor, (figure, cli.report(scores))
-    assert scores.macro_f1() >= FLOORS["intent"] - 0.02
+    for figure in FIGURES:
+        floor = MEASURED.get(name, {}).get(figure, 1.0)
+        got = scores.macro_f1() if figure == "macro_f1" else scores.rate(figure)
+        assert got >= floor - 1e-9, (figure, cli.report(scores))
 
 
 @pytest.mark.parametrize("name", LABELLED)
@@ -85,7 +92,15 @@ def test_every_stop_is_honoured(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl"],
+    [
+        "heldout.jsonl",
+        "heldout2.jsonl",
+        "heldout3.jsonl",
+        "heldout4.jsonl",
+        "heldout5.jsonl",
+        "heldout6.jsonl",
+        "heldout7.jsonl",
+    ],
 )
 def test_emergencies_flagged_and_only_them(name):
     understander = shipped_understander()

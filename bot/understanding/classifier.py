@@ -21,6 +21,7 @@ SLOT_BITS = 28  # room in each packed slot for a sum of many offset weights
 OFFSET = 1 << 15  # added to each stored weight so that every slot stays positive
 MASK = (1 << SLOT_BITS) - 1
 CHAR_SIZES = (3, 4)
+WORD_CACHE = 50_000
 
 
 def features(words: Sequence[str]) -> list[str]:
@@ -52,6 +53,7 @@ class IntentModel:
         self.classes = tuple(classes)
         self.bias = [b / SCALE for b in bias]
         self.packed = {feature: _pack(ws) for feature, ws in weights.items()}
+        self.words: dict[str, tuple[int, int, int]] = {}  # a word's features, computed once
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> IntentModel:
@@ -65,13 +67,33 @@ class IntentModel:
         scores, _ = self._scores(words)
         return scores
 
+    def _word(self, word: str) -> tuple[int, int, int]:
+        """A word's own features (itself and its character grams): packed sum, count, known."""
+        cached = self.words.get(word)
+        if cached is None:
+            packed = self.packed
+            found = [packed[f] for f in features([word]) if f in packed]
+            cached = (sum(found), len(found), int(f"w:{word}" in packed))
+            if len(self.words) >= WORD_CACHE:
+                self.words.clear()
+            self.words[word] = cached
+        return cached
+
     def _scores(self, words: Sequence[str]) -> tuple[list[float], int]:
         packed = self.packed
-        found = [f for f in features(words) if f in packed]
-        hits = [packed[f] for f in found]
-        known = sum(1 for f in found if f[1] == ":")
-        total = sum(hits)
-        shift = len(hits) * OFFSET
+        total = count = known = 0
+        for word in words:
+            part, size, seen = self._word(word)
+            total += part
+            count += size
+            known += seen
+        for pair in zip(words, words[1:], strict=False):
+            bigram = packed.get(f"b:{pair[0]}_{pair[1]}")
+            if bigram is not None:
+                total += bigram
+                count += 1
+                known += 1
+        shift = count * OFFSET
         scores = [
             ((total >> (SLOT_BITS * k)) & MASK) / SCALE - shift / SCALE + self.bias[k]
             for k in range(len(self.classes))
@@ -103,5 +125,5 @@ def save(path: Path, classes: Sequence[str], weights: dict, bias: Sequence[float
         "weights": {f: [round(w * SCALE) for w in ws] for f, ws in sorted(weights.items())},
     }
     raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    with open(path, "wb") as file, gzip.GzipFile(fileobj=file, mode="wb", mtime=0) as out:
+    with open(path, "wb") as file, gzip.GzipFile("", "wb", fileobj=file, mtime=0) as out:
         out.write(raw)

@@ -14,7 +14,7 @@ import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from bot.content.language import INTENTS, Language
@@ -91,9 +91,11 @@ def variants(text: str, sms: dict[str, list[str]], rng: random.Random) -> Iterat
     yield " ".join(reversed(clauses)) if len(clauses) > 1 else f"{text} {rng.choice(CLOSINGS)}"
 
 
-def corpus(folder: Path, language: Language, rng: random.Random) -> list[tuple[str, str]]:
+def corpus(
+    folder: Path, language: Language, rng: random.Random, sets: Sequence[str] = TRAINING_SETS
+) -> list[tuple[str, str]]:
     """The labelled messages, the content's example phrasings, and their variants."""
-    base = labelled(folder)
+    base = labelled(folder, sets)
     base += [(p, intent) for intent, phrases in language.examples.items() for p in phrases]
     sms: dict[str, list[str]] = {}
     for short, standard in sorted(language.rewrites.items()):
@@ -113,7 +115,8 @@ def train(
     classes = {c: k for k, c in enumerate(INTENTS)}
     counts = Counter(f for words, _ in examples for f in set(features(words)))
     rows = [
-        ([f for f in set(features(words)) if counts[f] >= MIN_COUNT], classes[intent])
+        # sorted: the same sums in the same order whatever the hash seed
+        (sorted(f for f in set(features(words)) if counts[f] >= MIN_COUNT), classes[intent])
         for words, intent in examples
     ]
     weights: dict[str, list[float]] = {}
@@ -145,10 +148,16 @@ def train(
     return kept, bias
 
 
-def build(folder: Path, language: Language, words_of, path: Path = MODEL_FILE) -> dict:
+def build(
+    folder: Path,
+    language: Language,
+    words_of: Callable[[str], Sequence[str]],
+    path: Path = MODEL_FILE,
+    sets: Sequence[str] = TRAINING_SETS,
+) -> dict:
     """Generate the corpus, train, write the model file; returns what was done."""
     rng = random.Random(SEED)
-    examples = corpus(folder, language, rng)
+    examples = corpus(folder, language, rng, sets)
     weights, bias = train([(words_of(t), i) for t, i in examples], rng)
     save(path, INTENTS, weights, bias)
     return {"messages": len(examples), "features": len(weights), "bytes": path.stat().st_size}
