@@ -116,7 +116,8 @@ def test_understand_command_reads_lines_and_jsonl(monkeypatch, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["intent"] for r in rows] == ["find_place", "privacy"]
     assert rows[0]["near"] == "bellevue" and rows[0]["service"] == "print"
-    assert set(rows[0]) == {"text", "intent", "topic", "near", "service", "open_now", "confidence"}
+    assert set(rows[0]) == {"text", "intent", "topic", "near", "service", "open_now", "confidence",
+                            "emergency", "scam", "social", "language"}  # fmt: skip
 
 
 def test_eval_command_prints_figures_matrix_and_errors(monkeypatch, capsys, tmp_path):

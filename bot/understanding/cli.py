@@ -57,6 +57,10 @@ def predict(understander: Understander, text: str, mode: str = "both") -> dict:
         "service": result.service,
         "open_now": result.open_now,
         "confidence": result.confidence,
+        "emergency": result.emergency,
+        "scam": result.scam,
+        "social": result.social,
+        "language": result.language,
     }
 
 
