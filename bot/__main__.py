@@ -19,6 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=serve)
     chat_parser = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat_parser.add_argument("--user", default=getpass.getuser(), help="who you are (default: you)")
+    chat_parser.add_argument(
+        "--mediator", default="Médiatrice", help="the name `/mediateur TEXT` answers with"
+    )
     chat_parser.set_defaults(func=chat)
     db = commands.add_parser("db", help="database maintenance").add_subparsers(
         dest="db", required=True
@@ -30,19 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
     from bot.content.cli import add_content_commands
+    from bot.conversations.cli import add_conversation_commands
     from bot.mediation.cli import add_mediator_commands
     from bot.privacy.cli import add_privacy_commands
     from bot.understanding.cli import add_understanding_commands
 
     add_content_commands(commands)
     add_understanding_commands(commands)
+    add_conversation_commands(commands)
     add_mediator_commands(commands)
     add_privacy_commands(commands)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
+    from bot.connections import run
     from bot.server import create_app
 
     settings = _settings()
@@ -51,15 +55,19 @@ def serve(args: argparse.Namespace) -> int:
         "to talk to the bot from a terminal: .venv/bin/aiguillage chat",
         flush=True,
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    run(create_app(settings), settings)
     return 0
 
 
 def chat(args: argparse.Namespace) -> int:
     from bot.channels.console import chat as run_chat
 
-    print("Écrivez comme un habitant (Ctrl-D pour quitter). Essayez « bonjour ».", flush=True)
-    asyncio.run(run_chat(_settings(quiet=True), args.user))
+    print(
+        "Écrivez comme un habitant (Ctrl-D pour quitter). Essayez « bonjour ».\n"
+        "« /mediateur TEXTE » répond comme un médiateur (/mediateur /prendre, /mediateur /clore).",
+        flush=True,
+    )
+    asyncio.run(run_chat(_settings(quiet=True), args.user, mediator=args.mediator))
     return 0
 
 

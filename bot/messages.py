@@ -40,6 +40,13 @@ class InboundMessage:
     location: Location | None = None
     choice: str | None = None  # value of a pressed button, when the platform has buttons
     language: str | None = None  # hint from the platform (Telegram language_code)
+    # What came besides text: MEDIA_KINDS, one per attachment ("voice",); its platform
+    # reference at the same index in media_refs (a Telegram file_id, a Twilio MediaUrl).
+    media: tuple[str, ...] = ()
+    media_refs: tuple[str, ...] = ()
+
+
+MEDIA_KINDS = ("voice", "audio", "document", "photo", "sticker", "video", "contact")
 
 
 @dataclass(frozen=True)

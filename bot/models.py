@@ -41,6 +41,9 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(60))
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     menu: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the resident told us that serves later questions (a place), with when: see
+    # bot.memory. Kept a day, outside `slots`, which end with their dialogue.
+    memory: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
 
@@ -66,6 +69,8 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.poison)
+    retry_at: Mapped[datetime | None]  # the next attempt after a failed turn
 
 
 class OutboxItem(Base):
@@ -85,6 +90,7 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     platform_id: Mapped[str | None] = mapped_column(String(100), index=True)
     bypass_opt_out: Mapped[bool] = mapped_column(default=False)
+    lane: Mapped[str | None] = mapped_column(String(40))  # the destination, paced on its own
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
@@ -106,3 +112,8 @@ class Ticket(Base):
     created_at: Mapped[datetime]
     first_reply_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    urgency: Mapped[str | None] = mapped_column(String(20))  # the kind of distress, if any
+    left_at: Mapped[datetime | None]  # the resident went back to the bot ("menu")
+    acknowledged_at: Mapped[datetime | None]  # the resident was told their message was passed on
+    late_told_at: Mapped[datetime | None]  # the resident was told nobody had answered in time
+    last_activity_at: Mapped[datetime | None]  # a message either way; idle tickets close

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Insert, Table, select, update
+from sqlalchemy import ColumnElement, Insert, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.messages import Address, InboundMessage
@@ -97,6 +97,9 @@ class Repository(OutboxRows):
             payload["location"] = [inbound.location.latitude, inbound.location.longitude]
         if inbound.choice:
             payload["choice"] = inbound.choice
+        if inbound.media:  # kinds, and where the platform keeps each (for the inbox's link)
+            payload["media"] = list(inbound.media)
+            payload["media_refs"] = list(inbound.media_refs)
         store = self._insert(MESSAGES).values(
             contact_id=contact_id,
             channel=inbound.address.channel,
@@ -183,6 +186,22 @@ class Repository(OutboxRows):
 
     async def close_ticket(self, ticket: Ticket, now: datetime) -> None:
         ticket.status, ticket.closed_at = "closed", now
+
+    async def unanswered_tickets(self, opened_before: datetime) -> list[Ticket]:
+        """Open tickets no mediator has answered, whose resident was not told it is late."""
+        query = select(Ticket).where(
+            Ticket.status.in_(OPEN_STATUSES),
+            Ticket.first_reply_at.is_(None),
+            Ticket.late_told_at.is_(None),
+            Ticket.created_at < opened_before,
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def idle_tickets(self, quiet_since: datetime) -> list[Ticket]:
+        """Open tickets with no message either way since `quiet_since`."""
+        last = func.coalesce(Ticket.last_activity_at, Ticket.created_at)
+        query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), last < quiet_since)
+        return list((await self.session.execute(query)).scalars())
 
 
 def _open_tickets_of(contact_id: int) -> tuple[ColumnElement[bool], ...]:

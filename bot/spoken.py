@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.content.hours import BREST_TZ
 from bot.content.texts import Texts
@@ -32,3 +32,8 @@ def clock(moment: datetime) -> str:
 def local(moment: datetime) -> datetime:
     """A moment in Brest's time zone (opening hours are local)."""
     return moment.astimezone(BREST_TZ)
+
+
+def aware(moment: datetime) -> datetime:
+    """The moment in UTC; SQLite gives back naive datetimes (everything is stored in UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

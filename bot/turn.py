@@ -19,6 +19,18 @@ class Handoff:
     topic: str | None = None
     quartier: str | None = None
     summary: str = ""
+    urgency: str | None = None  # the kind of distress: the group sees the ticket as urgent
+    ask_about: bool = False  # the request says nothing of its subject: ask for it
+
+
+@dataclass(frozen=True)
+class KnownPlace:
+    """A point the resident gave (a place of the gazetteer or a shared location)."""
+
+    name: str
+    latitude: float
+    longitude: float
+    entry_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class Turn:
     slots: Mapping[str, Any] = field(default_factory=dict)
     location: Location | None = None
     retention_days: int = 180  # how long the service keeps conversations
+    known_place: KnownPlace | None = None  # the place the resident gave earlier (a day at most)
 
     def say(self, key: str, **values: Any) -> str:
         """A sentence of the content base in the resident's language."""

@@ -14,18 +14,24 @@ log = logging.getLogger("aiguillage.upkeep")
 
 SWEEP_SECONDS = 5.0  # an accepted message whose turn failed is answered within this delay
 PURGE_SECONDS = 24 * 3600.0
+TICKETS_SECONDS = 60.0  # late answers told and idle tickets closed within a minute
 
 
 async def upkeep(
     runtime: Any, sweep_seconds: float = SWEEP_SECONDS, purge_seconds: float = PURGE_SECONDS
 ) -> None:
     """Until cancelled: answer accepted messages left unanswered (their turn failed, e.g. on
-    a database outage), and purge data older than RETENTION_DAYS at start then daily."""
-    next_purge = time.monotonic()
+    a database outage), follow up tickets (late, idle) every minute, and purge data older
+    than RETENTION_DAYS at start then daily."""
+    next_purge = next_tickets = time.monotonic()
     while True:
         try:
             if await runtime.engine.process_pending():
                 runtime.worker.wake()
+            if time.monotonic() >= next_tickets:
+                if await runtime.engine.follow_up_tickets(runtime.settings.ticket_idle_days):
+                    runtime.worker.wake()
+                next_tickets = time.monotonic() + TICKETS_SECONDS
             if time.monotonic() >= next_purge:
                 await purge_expired(runtime)
                 next_purge = time.monotonic() + purge_seconds

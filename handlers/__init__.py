@@ -1,7 +1,8 @@
 """The handlers, in order: the first whose INTENTS holds an intent answers it.
 
 A handler is a module with `NAME`, `INTENTS` and `async def handle(turn) -> Outcome`;
-optionally `follows_up(text) -> bool` for short replies only its dialogue understands
+optionally `follows_up(text, step, content) -> bool` for replies only its dialogue
+understands, and `continues(understood, step) -> bool` for intents that stay in it
 ("plus" after a list of places), which the engine then routes back to it.
 The fallback, last, hands to a mediator every intent no other handler answers.
 """
@@ -21,6 +22,8 @@ from handlers import (
     menu,
     out_of_scope,
     privacy,
+    scam,
+    social,
 )
 
 HANDLERS: tuple[ModuleType, ...] = (
@@ -31,11 +34,15 @@ HANDLERS: tuple[ModuleType, ...] = (
     housing_internet,
     find_mediator,
     out_of_scope,
+    scam,
+    social,
     clarify,
     fallback,
 )
 EMERGENCY = emergency
 CLARIFY = clarify
+SCAM = scam
+SOCIAL = social
 INTENTS = frozenset(ALL_INTENTS)
 
 

@@ -1,4 +1,5 @@
-"""A medical emergency: the emergency numbers first, then a person is told."""
+"""Distress (a medical emergency, violence, suicidal thoughts, a child in danger, an eviction,
+nowhere to sleep): the right numbers first, then an urgent hand-off. Never a menu."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ from bot.turn import Handoff, Outcome, Turn
 
 NAME = "emergency"
 INTENTS: frozenset[str] = frozenset()
+DEFAULT = "medical"  # an emergency of no known kind is answered as a medical one
 
 
 async def handle(turn: Turn) -> Outcome:
-    reply = Reply(turn.say("emergency"), key="emergency")
-    return Outcome(replies=(reply,), handoff=Handoff("emergency", summary=turn.text))
+    kind = situation(turn)
+    lines = [f"{line.name} : {line.number}" for line in turn.content.emergencies[kind].lines]
+    text = "\n".join([turn.say(f"emergency.{kind}"), *lines])
+    handoff = Handoff("emergency", summary=turn.text, urgency=kind)
+    return Outcome(replies=(Reply(text, key=f"emergency.{kind}"),), handoff=handoff)
+
+
+def situation(turn: Turn) -> str:
+    """The kind of distress the understanding found (older understandings say only True)."""
+    kind = turn.understood.emergency
+    return kind if isinstance(kind, str) and kind in turn.content.emergencies else DEFAULT

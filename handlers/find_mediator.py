@@ -10,16 +10,32 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
 from bot.content.topics import TopicHelp
 from bot.messages import Reply
 from bot.nearest import Grid
+from bot.spoken import local
 from bot.turn import Handoff, Outcome, Turn
-from handlers.nearby import PAGE, ask_again, asks_more, page_outcome, place_grid, where_from
+from bot.understanding import Understood
+from handlers.nearby import (
+    PAGE,
+    ask_again,
+    asks_more,
+    facet_of,
+    facet_slots,
+    page_outcome,
+    place_grid,
+    where_from,
+)
 from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_mediator"
 INTENTS = frozenset({"find_mediator"})
+
+
+def continues(understood: Understood, step: str) -> bool:
+    """ "ya qqun pr m'aider à Quatre-Moulins ?" after a topic asks for its helpers there."""
+    return understood.intent == "talk_to_human" and understood.near is not None
 
 
 async def handle(turn: Turn) -> Outcome:
@@ -27,6 +43,11 @@ async def handle(turn: Turn) -> Outcome:
     slots = dict(turn.slots)
     if turn.step == "more" and asks_more(turn):
         return page_outcome(turn, topic_grid(turn, slots["topic"]), next_page(slots))
+    facet = facet_of(turn)
+    if facet is not None and "lat" in slots and turn.understood.near is None:
+        return page_outcome(
+            turn, topic_grid(turn, slots["topic"]), facet_slots(slots, facet), facet
+        )
     topic = turn.understood.topic or slots.get("topic")
     topic_help = turn.content.topics.get(topic) if topic else None
     grid = topic_grid(turn, topic) if topic_help else None
@@ -41,9 +62,7 @@ async def handle(turn: Turn) -> Outcome:
     if point is None:
         asked = ask_again(turn, slots)
         return replace(asked, replies=(*advice, *asked.replies))
-    lat, lon, label = point
-    where = {"lat": lat, "lon": lon, "near": label, "offset": 0}
-    places = page_outcome(turn, grid, {**slots, **where})
+    places = page_outcome(turn, grid, {**slots, **point.slots()})
     return replace(places, replies=(*places.replies, *advice))
 
 
@@ -53,8 +72,11 @@ def next_page(slots: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def topic_grid(turn: Turn, topic: str) -> Grid[Place]:
-    """The places that help with `topic` (their side-file themes)."""
-    return place_grid(turn.content.places, f"theme:{topic}", lambda p: topic in p.themes)
+    """The places that help with `topic` (their side-file themes); when none does, the
+    places that help with procedures at all (a mediator can look at any)."""
+    places = turn.content.places
+    grid = place_grid(places, f"theme:{topic}", lambda p: topic in p.themes)
+    return grid if grid.size else place_grid(places, "helps", lambda p: bool(p.themes))
 
 
 def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
@@ -65,6 +87,8 @@ def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
     if topic_help.helplines:
         line = topic_help.helplines[0]
         parts.append(turn.say("mediator.helpline", name=line.name, number=line.number))
+        if line.verified and local(turn.now).date() - line.verified > STALE_AFTER:
+            parts.append(turn.say("place.stale", year=str(line.verified.year)))
     if with_desk and topic_help.desk:
         parts.append(turn.say("mediator.desk", desk=topic_help.desk))
     return Reply(" ".join(parts), key="mediator.topic")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from opening_hours import State
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
 from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
 from bot.spoken import clock, local, spoken_moment
@@ -42,24 +42,61 @@ def place_grid(places: tuple[Place, ...], key: str, keep: Callable[[Place], bool
     return grid
 
 
-def where_from(turn: Turn) -> tuple[float, float, str] | None:
-    """The point the resident gave in this message: a shared location or a known place."""
+class Point(NamedTuple):
+    """Where to search from, its name for the resident, and whether it was said earlier."""
+
+    latitude: float
+    longitude: float
+    label: str
+    remembered: bool = False
+
+    def slots(self) -> dict[str, Any]:
+        """The slots of a search from here, first page."""
+        where = {"lat": self.latitude, "lon": self.longitude, "near": self.label, "offset": 0}
+        return {**where, "remembered": self.remembered}
+
+
+def where_from(turn: Turn, remembered: bool = True) -> Point | None:
+    """The point the resident gave: a shared location or a known place in this message, else
+    (if `remembered`) the place they gave earlier in the conversation."""
     if turn.location is not None:
-        return turn.location.latitude, turn.location.longitude, turn.say("place.your_location")
+        location = turn.location
+        return Point(location.latitude, location.longitude, turn.say("place.your_location"))
     near = turn.understood.near
     if near is not None and near.entry is not None:
-        return near.entry.latitude, near.entry.longitude, near.entry.name
+        return Point(near.entry.latitude, near.entry.longitude, near.entry.name)
+    known = turn.known_place
+    if remembered and near is None and known is not None:
+        return Point(known.latitude, known.longitude, known.name, remembered=True)
     return None
 
 
-def follows_up(text: str) -> bool:
-    """Is this message "plus" / "suivant" / "more", which only a list of places gives a sense?"""
-    return text.strip(" .!?").lower() in MORE_WORDS
+def has_places_near(grid: Grid[Place], slots: Mapping[str, Any]) -> bool:
+    """Whether the grid holds any place within reach of the point in `slots`."""
+    return next(grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M), None) is not None
+
+
+def follows_up(text: str, step: str = "", content: Any = None) -> bool:
+    """Is this message "plus" / "suivant" / "more", or a question about the places just
+    listed ("c'est gratuit ?", "et le samedi ?"), which only that list gives a sense?"""
+    if text.strip(" .!?").lower() in MORE_WORDS:
+        return True
+    return step == MORE and content is not None and content.followups.facet_in(text) is not None
+
+
+def facet_of(turn: Turn) -> str | None:
+    """The question asked about the places just listed, if any (see content/relances.yaml)."""
+    return turn.content.followups.facet_in(turn.text) if turn.step == MORE else None
+
+
+def facet_slots(slots: Mapping[str, Any], facet: str) -> dict[str, Any]:
+    """The same search again from its first page; "open now?" keeps only the open places."""
+    return {**slots, "offset": 0, "open_now": slots.get("open_now") or facet == "ouvert"}
 
 
 def asks_more(turn: Turn) -> bool:
     """Does this message ask for the next places (a follow-up word or the MORE choice)?"""
-    return turn.understood.menu_choice == MORE or follows_up(turn.text)
+    return turn.understood.menu_choice == MORE or follows_up(turn.text, MORE)
 
 
 def ask_where(turn: Turn) -> Reply:
@@ -81,11 +118,17 @@ def ask_again(turn: Turn, slots: Mapping[str, Any]) -> Outcome:
     return Outcome((reply,), step="where", slots={**slots, "tries": tries}, expect="where")
 
 
-def page_outcome(turn: Turn, grid: Grid[Place], slots: Mapping[str, Any]) -> Outcome:
+def page_outcome(
+    turn: Turn, grid: Grid[Place], slots: Mapping[str, Any], facet: str | None = None
+) -> Outcome:
     """One page of nearest places; when none is open now, when the nearest ones open."""
     found, more = page_of(turn, grid, slots)
     if found:
-        return Outcome(place_cards(turn, found, more), step="more", slots=slots)
+        cards = place_cards(turn, found, more, facet)
+        if slots.get("remembered") and not slots.get("offset"):
+            intro = Reply(turn.say("place.near_intro", near=slots["near"]), key="place.near_intro")
+            cards = (intro, *cards)
+        return Outcome(cards, step="more", slots=slots)
     if slots.get("offset", 0) > 0:
         reply = Reply(turn.say("place.no_more"), key="place.no_more")
         return Outcome((reply,), step="more", slots=slots)
@@ -120,11 +163,13 @@ def page_of(
     return found[:PAGE], len(found) > PAGE
 
 
-def place_cards(turn: Turn, found: list[tuple[float, Place]], more: bool) -> tuple[Reply, ...]:
+def place_cards(
+    turn: Turn, found: list[tuple[float, Place]], more: bool, facet: str | None = None
+) -> tuple[Reply, ...]:
     """One short reply per place, nearest first, the first pinned on the map."""
     replies = []
     for index, (distance, place) in enumerate(found):
-        text = card_text(turn, distance, place)
+        text = card_text(turn, distance, place, facet)
         venue = None
         if index == 0 and place.latitude is not None and place.longitude is not None:
             venue = Venue(place.nom, place.adresse, place.latitude, place.longitude)
@@ -137,21 +182,32 @@ def place_cards(turn: Turn, found: list[tuple[float, Place]], more: bool) -> tup
     return tuple(replies)
 
 
-def card_text(turn: Turn, distance: float, place: Place) -> str:
-    """Name, address, distance, today's hours (or next opening) and phone of one place."""
+def card_text(turn: Turn, distance: float, place: Place, facet: str | None = None) -> str:
+    """Name, address, distance, today's hours (or next opening), phone and age of one place;
+    the hours of the day asked for, and the price when asked."""
     distance_words = distance_text(distance, turn.language)
+    day = int(facet.removeprefix("day:")) if facet and facet.startswith("day:") else None
     parts = [
         turn.say("place.card", name=place.nom, address=place.adresse, distance=distance_words),
-        hours_text(turn, place),
+        hours_text(turn, place) if day is None else day_hours_text(turn, place, day),
     ]
-    if place.telephone:
+    if facet == "prix":
+        parts.append(fee_text(turn, place))
+    if place.telephone and place.hours is not None:  # without hours, hours_text gives it
         parts.append(turn.say("place.phone", phone=phone_text(place.telephone)))
+    verified = place.verifie_le or place.date_maj
+    if local(turn.now).date() - verified > STALE_AFTER:
+        parts.append(turn.say("place.stale", year=str(verified.year)))
     return " ".join(parts)
 
 
 def hours_text(turn: Turn, place: Place) -> str:
     """Today's opening hours, or when the place next opens if it is closed now."""
     if place.hours is None:
+        # "Call first" only with digits: the place's, its structure's, or the switchboard.
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:
+            return turn.say("place.hours_unknown_call", phone=phone_text(number))
         return turn.say("place.hours_unknown")
     now = local(turn.now)
     if place.hours.is_open(now):
@@ -161,6 +217,32 @@ def hours_text(turn: Turn, place: Place) -> str:
         return turn.say("place.closed")
     when = spoken_moment(turn.content.texts, turn.language, opens, now)
     return turn.say("place.opens", when=when)
+
+
+def day_hours_text(turn: Turn, place: Place, weekday: int) -> str:
+    """The hours of the next `weekday` (0 is Monday), or that it is closed that day."""
+    day_name = turn.say("when.weekdays").split(",")[weekday].strip()
+    if place.hours is None:
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:  # "call" only with digits
+            return turn.say("place.day_unknown_call", day=day_name, phone=phone_text(number))
+        return turn.say("place.day_unknown", day=day_name)
+    now = local(turn.now)
+    date = now + timedelta(days=(weekday - now.weekday()) % 7)
+    hours = today_hours(place, date)
+    if not hours:
+        return turn.say("place.day_closed", day=day_name)
+    return turn.say("place.day_hours", day=day_name.capitalize(), hours=hours)
+
+
+def fee_text(turn: Turn, place: Place) -> str:
+    """Free, paying, free under conditions, or unknown, from the place's `frais_a_charge`."""
+    fees = {f.lower() for f in place.frais}
+    if not fees:
+        return turn.say("place.fee_unknown")
+    if any("condition" in f for f in fees):
+        return turn.say("place.fee_conditional")
+    return turn.say("place.free" if fees <= {"gratuit"} else "place.fee_paid")
 
 
 def today_hours(place: Place, now: datetime) -> str:

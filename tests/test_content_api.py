@@ -51,7 +51,10 @@ def test_housing_sectors_with_vote_year(content):
 def test_topics_and_places(content):
     caf = content.topics["caf"]
     assert "france_services" in caf.place_kinds and caf.helplines[0].number == "32 30"
-    assert any(h.number == "01 70 772 372" for h in content.topics["other"].helplines)
+    # Solidarité Numérique was reported closed in 2022: named, but kept from residents.
+    other = content.topics["other"]
+    assert not any(h.number == "01 70 772 372" for h in other.helplines)
+    assert any(h.number == "01 70 772 372" and h.to_check for h in other.unverified)
     france_services = [p for p in content.places if "caf" in p.themes]
     assert {p.id for p in france_services} >= {"fs-173", "fs-594", "fs-temp_50"}
     papi = [p for p in content.places if p.papi]

@@ -35,7 +35,8 @@ async def test_talk_to_human_hands_off(bot):
 
 async def test_emergency_gives_15_and_112_first(bot):
     replies = await bot.say(PERSON, "mon pere fait un malaise il respire mal")
-    assert replies[0].key == "emergency" and "15" in replies[0].text and "112" in replies[0].text
+    assert replies[0].key == "emergency.medical"
+    assert "15" in replies[0].text and "112" in replies[0].text
     assert replies[-1].key == "handoff"
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -31,7 +33,12 @@ STATUS_PATH = "/twilio/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the person sent STOP)
 RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
+TOO_MANY_REQUESTS = 20429
+MAX_MEDIA = 10  # Twilio's most per message
 SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
+# Twilio's Advanced Opt-Out has already (un)subscribed the person when it sends OptOutType
+# (its keywords: YES, UNSTOP, STOPALL, CANCEL...); the engine hears the word it knows.
+OPT_OUT_KEYWORDS = {"START": "START", "STOP": "STOP"}
 
 log = logging.getLogger("aiguillage.sms")
 
@@ -73,7 +80,7 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Twili
     app[WEBHOOKS] = TwilioWebhooks(
         runtime, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
     )
-    http_client = AsyncTwilioHttpClient()
+    http_client = HeaderKeepingClient()
     client = Client(
         settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
     )
@@ -91,8 +98,9 @@ async def signed_form(request: web.Request) -> dict[str, str]:
     if request.content_type != "application/x-www-form-urlencoded":
         raise web.HTTPUnsupportedMediaType(text="Twilio posts application/x-www-form-urlencoded\n")
     form = await request.post()
-    # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see.
-    url = webhooks.public_base_url + request.rel_url.path_qs
+    # The gateway sits behind a proxy: Twilio signed the public URL, not the one we see,
+    # and signed it as written in the console: percent-encoding kept (raw_path, not path).
+    url = webhooks.public_base_url + request.raw_path
     signature = request.headers.get("X-Twilio-Signature", "")
     if not webhooks.validator.validate(url, form, signature):
         log.warning("sms.bad_signature", extra=fields(path=request.path))
@@ -106,15 +114,38 @@ async def inbound(request: web.Request) -> web.Response:
     if not form.get("MessageSid") or not form.get("From"):
         raise web.HTTPBadRequest(text="MessageSid and From are required\n")
     runtime = request.app[WEBHOOKS].runtime
+    media, refs = attachments(form)
     message = InboundMessage(
         address=Address(NAME, form["From"]),
-        text=form.get("Body", ""),
+        text=OPT_OUT_KEYWORDS.get(form.get("OptOutType", ""), form.get("Body", "")),
         platform_id=form["MessageSid"],
         received_at=runtime.engine.clock(),
+        media=media,
+        media_refs=refs,
     )
     if not await runtime.receive(message):
         log.info("sms.duplicate", extra=fields(sid=form["MessageSid"]))
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+
+
+def attachments(form: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The MMS's media: kinds from MediaContentType{n}, references from MediaUrl{n}."""
+    count = form.get("NumMedia", "0")
+    count = min(int(count), MAX_MEDIA) if count.isascii() and count.isdigit() else 0
+    found = [
+        (media_kind(form.get(f"MediaContentType{n}", "")), form[f"MediaUrl{n}"])
+        for n in range(count)
+        if form.get(f"MediaUrl{n}")
+    ]
+    return tuple(kind for kind, _ in found), tuple(url for _, url in found)
+
+
+def media_kind(content_type: str) -> str:
+    """Our name for a MIME type: photo, audio, video, contact (a vCard) or document."""
+    family = content_type.split("/", 1)[0].lower()
+    if content_type.lower() in ("text/vcard", "text/x-vcard"):
+        return "contact"
+    return {"image": "photo", "audio": "audio", "video": "video"}.get(family, "document")
 
 
 async def status(request: web.Request) -> web.Response:
@@ -158,15 +189,49 @@ class TwilioSender:
                 message = await self.client.messages.create_async(
                     to=to, from_=self.from_number, body=body, **options
                 )
-        except TwilioRestException as error:
-            raise delivery_error(error) from error
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise delivery_error(error, retry_after(LAST_RESPONSE.get())) from error
         return str(message.sid)
 
 
-def delivery_error(error: TwilioRestException) -> DeliveryError:
-    """What the outbox should do about a refused message."""
-    reason = f"twilio {error.status} error {error.code}: {error.msg}"
-    if error.code == UNSUBSCRIBED:
+# The response to this task's last request: twilio's exceptions drop the headers, and
+# Retry-After is in them. A context variable, since the outbox sends concurrently.
+LAST_RESPONSE: contextvars.ContextVar[Response | None] = contextvars.ContextVar(
+    "twilio_last_response", default=None
+)
+
+
+class HeaderKeepingClient(AsyncTwilioHttpClient):
+    """twilio's async HTTP client, keeping each response for `retry_after`."""
+
+    async def request(self, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+        response = await super().request(*args, **kwargs)
+        LAST_RESPONSE.set(response)
+        return response
+
+
+def retry_after(response: Response | None) -> float | None:
+    """The seconds of a Retry-After header, when there is one and it is a number."""
+    value = (response.headers or {}).get("Retry-After") if response is not None else None
+    try:
+        return max(float(value), 0.0) if value else None
+    except ValueError:  # an HTTP date: the backoff will do
+        return None
+
+
+def delivery_error(
+    error: TwilioRestException | TwilioServiceException, wait: float | None = None
+) -> DeliveryError:
+    """What the outbox should do about a refused message; the error body may be Twilio's
+    legacy JSON (TwilioRestException), RFC 9457 problem details (TwilioServiceException)
+    or not JSON at all (a proxy's page: TwilioRestException with the HTTP status as code)."""
+    service = isinstance(error, TwilioServiceException)
+    detail = (error.detail or error.title) if service else error.msg
+    status, code = int(error.status), error.code
+    reason = f"twilio {status} error {code}: {detail}"
+    if code == UNSUBSCRIBED:
         return DeliveryError(reason, opted_out=True)
-    retryable = error.status >= 500 or error.status in RETRYABLE_STATUSES
-    return DeliveryError(reason, permanent=not retryable)
+    if status == 429 or code == TOO_MANY_REQUESTS:
+        return DeliveryError(reason, retry_after=wait)
+    retryable = status >= 500 or status in RETRYABLE_STATUSES
+    return DeliveryError(reason, permanent=not retryable, retry_after=wait if retryable else None)

@@ -36,8 +36,11 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
-from bot.mediation.group import from_update, handle_group_message, is_from_group
+from bot.mediation.group import from_update, is_from_group
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
+from bot.metrics import UNUSABLE
+from bot.outage import is_outage
+from bot.repository import Repository
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -45,12 +48,14 @@ if TYPE_CHECKING:
 NAME = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+# my_chat_member: a person blocking the bot ("kicked") or unblocking it ("member").
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates call open
 POLL_PAUSE = 5.0  # seconds before polling again after an error
-# /start is what Telegram sends when a person opens the bot: a greeting, not the
-# SMS keyword START that resumes messages after a STOP.
+# /start is what Telegram sends when a person opens the bot, or presses Restart after
+# unblocking it: a greeting, and a sign that they want our messages again.
 START_CHOICE = "greeting"
+BLOCKED = "kicked"  # the bot's status in a private chat its person blocked
 
 log = logging.getLogger("aiguillage.telegram")
 
@@ -83,12 +88,30 @@ class TelegramUpdates:
     secret: str | None
 
     async def accept(self, update: Update) -> None:
+        """Handle one update. One the gateway cannot use is logged, counted and acknowledged:
+        Telegram would send it again for a day (webhook), or hold every later update behind
+        it (polling). A database outage is not the update's fault: it is raised, retried."""
+        try:
+            await self._accept(update)
+        except Exception as error:
+            if is_outage(error):
+                raise
+            UNUSABLE.labels(NAME, type(error).__name__).inc()
+            log.exception("telegram.unusable", extra=fields(update_id=update.update_id))
+
+    async def _accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
         if is_from_group(update, self.runtime.settings.mediators_chat_id):
-            await handle_group_message(self.runtime, from_update(update))
+            await self.runtime.receive_group(from_update(update))
+            return
+        if update.my_chat_member is not None:
+            await self._membership(update)
             return
         inbound = inbound_from_update(update, self.runtime.engine.clock())
+        if inbound is not None and inbound.choice == START_CHOICE:
+            await self._opt(inbound.address, opted_out=False)  # Restart after a block
         if inbound is None:
+            UNUSABLE.labels(NAME, "ignored").inc()
             log.info("telegram.ignored", extra=fields(update_id=update.update_id))
         elif not await self.runtime.receive(inbound):
             log.info("telegram.duplicate", extra=fields(update_id=update.update_id))
@@ -97,6 +120,27 @@ class TelegramUpdates:
                 await update.callback_query.answer()
             except TelegramError as error:
                 log.info("telegram.answer_failed", extra=fields(error=str(error)))
+
+    async def _membership(self, update: Update) -> None:
+        """A person blocked the bot (opted out) or unblocked it (opted in again; their
+        Restart button then sends /start, which is answered)."""
+        change = update.my_chat_member
+        if change.chat.type != ChatType.PRIVATE:
+            return
+        blocked = change.new_chat_member.status == BLOCKED
+        was_blocked = change.old_chat_member.status == BLOCKED
+        if blocked != was_blocked:
+            await self._opt(Address(NAME, str(change.chat.id)), opted_out=blocked)
+            log.info("telegram.membership", extra=fields(blocked=blocked))
+
+    async def _opt(self, address: Address, opted_out: bool) -> None:
+        """Record that a known person opted out or back in."""
+        async with self.runtime.database.session() as session:
+            repo = Repository(session, self.runtime.cipher)
+            contact = await repo.find_contact(address)
+            if contact is not None and contact.opted_out != opted_out:
+                await repo.set_opted_out(contact, opted_out)
+                await session.commit()
 
     async def poll(self) -> None:
         """Fetch updates until cancelled; the offset moves past an update once it is stored."""
@@ -159,7 +203,7 @@ async def webhook(request: web.Request) -> web.Response:
     if (
         updates is None
         or not updates.secret
-        or not hmac.compare_digest(given.encode(), updates.secret.encode())
+        or not hmac.compare_digest(given.encode(errors="surrogateescape"), updates.secret.encode())
     ):
         log.warning("telegram.bad_secret")
         raise web.HTTPForbidden(text="wrong secret token\n")
@@ -200,11 +244,42 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
         where = Location(message.location.latitude, message.location.longitude)
         return InboundMessage(address, "", platform_id, now, location=where, language=language)
     text = message.text or message.caption
-    if text is None:
+    media, refs = attachment(message)
+    if not isinstance(text, str | None):  # a forged update's number: PTB keeps any JSON
         return None
-    if text.split(maxsplit=1)[0] == "/start":
+    if text is None and not media:
+        return None  # a poll, a dice, a service message: nothing to read
+    if text and text.split(maxsplit=1)[:1] == ["/start"]:  # spaces only have no first word
         return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
-    return InboundMessage(address, text, platform_id, now, language=language)
+    return InboundMessage(
+        address, text or "", platform_id, now, language=language, media=media, media_refs=refs
+    )
+
+
+# The attachment kinds of a message, first match wins: an animation is also a document.
+ATTACHMENTS = (
+    ("voice", "voice"),
+    ("video_note", "video"),
+    ("audio", "audio"),
+    ("animation", "video"),
+    ("video", "video"),
+    ("photo", "photo"),
+    ("sticker", "sticker"),
+    ("document", "document"),
+    ("contact", "contact"),
+)
+
+
+def attachment(message) -> tuple[tuple[str, ...], tuple[str, ...]]:  # noqa: ANN001 - a PTB Message
+    """The message's attachment as (kind,) and its file_id (the largest photo); a shared
+    contact has no file, and its number is a third party's: it is not kept."""
+    for field, kind in ATTACHMENTS:
+        found = getattr(message, field, None)
+        if found:
+            if kind == "photo":
+                found = found[-1]  # sizes come smallest first
+            return (kind,), (getattr(found, "file_id", "") if kind != "contact" else "",)
+    return (), ()
 
 
 def on_earth(latitude: float, longitude: float) -> bool:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from bot.content.followups import says_any
 from bot.content.model import Problem
+from bot.content.texts import folded
 from bot.content.yamlfile import YamlDoc, as_list, as_mapping, as_text, load_yaml
 
 HOUSING_FILE = "internet_habitat_social.yaml"
@@ -24,6 +26,22 @@ class Sector:
     places: tuple[str, ...]  # gazetteer ids a resident may name for this sector
     notes: str
     source: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question residents ask after the answer ("comment je m'abonne ?"), and its answer.
+
+    `cues` are word beginnings ("abonn" finds "abonner", "m'abonne", "mabonne") or phrases."""
+
+    id: str
+    cues: tuple[str, ...]
+    answer: str
+    after_answer_only: bool = False  # at the start, these words ask the main question
+
+    def asked_in(self, text: str) -> bool:
+        """Whether `text` asks this question."""
+        return says_any(text, self.cues)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,13 @@ class HousingOffer:
     sources: tuple[str, ...]
     verified: date
     sectors: tuple[Sector, ...]
+    questions: tuple[Question, ...] = ()
+
+    def question_in(self, text: str, answered: bool = True) -> Question | None:
+        """The first question of the content that `text` asks, if any (before the answer,
+        only those that make sense then)."""
+        asked = (q for q in self.questions if answered or not q.after_answer_only)
+        return next((q for q in asked if q.asked_in(text)), None)
 
     def sectors_for(self, gazetteer_id: str) -> tuple[Sector, ...]:
         """Sectors a gazetteer entry (sub-neighbourhood, quartier) names or contains."""
@@ -106,7 +131,23 @@ def load_housing(
         sources=lists["sources"],
         verified=verified,
         sectors=sectors,
+        questions=_questions(doc, data),
     ), doc.problems
+
+
+def _questions(doc: YamlDoc, data: Mapping[str, object]) -> tuple[Question, ...]:
+    """The `questions:` list: id, mots (word beginnings or phrases), reponse."""
+    found = []
+    for index, value in enumerate(as_list(doc, ("questions",), data.get("questions"))):
+        path = ("questions", index)
+        item = as_mapping(doc, path, value)
+        cues = tuple(folded(str(c)) for c in as_list(doc, (*path, "mots"), item.get("mots")))
+        if not cues:
+            doc.error((*path, "mots"), "mots: au moins un mot ou une expression est attendu")
+        answer = as_text(doc, (*path, "reponse"), item.get("reponse"))
+        ident = as_text(doc, (*path, "id"), item.get("id"))
+        found.append(Question(ident, cues, answer, bool(item.get("apres_reponse_seulement"))))
+    return tuple(found)
 
 
 def _sector(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,14 @@ TEXTS_FILE = "textes.yaml"
 DEFAULT_LANG = "fr"
 LANGUAGES = ("fr", "en")
 SMS_MAX = 306  # two GSM-7 segments; a text longer than this before filling is flagged
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def folded(text: str) -> str:
+    """Lower case, no accents, runs of spaces and punctuation made one space."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SEPARATORS.sub(" ", bare).strip()
 
 
 @dataclass(frozen=True)

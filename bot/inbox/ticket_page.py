@@ -11,9 +11,13 @@ from bot.models import Message
 
 
 def transcript_item(line: dict) -> str:
+    links = "".join(
+        f' <a class="media" href="{escape(m["url"])}">[{escape(m["kind"])}]</a>'
+        for m in line.get("media", ())
+    )
     return (
         f'<li class="{line["kind"]}"><p class="meta">{escape(line["who"])} · {line["at"]}</p>'
-        f'<p class="text">{escape(line["text"])}</p></li>'
+        f'<p class="text">{escape(line["text"])}{links}</p></li>'
     )
 
 

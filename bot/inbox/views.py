@@ -14,6 +14,7 @@ from bot.mediation.display import STATUSES, message_json
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
 from bot.models import Ticket
+from bot.poison import dead_letters
 
 routes = web.RouteTableDef()
 
@@ -56,8 +57,17 @@ async def _listing(request: web.Request) -> Listing:
 async def ticket_list(request: web.Request) -> web.Response:
     """A list page: open, mine or all tickets."""
     found, me = await _listing(request), request[MEDIATOR].name
+    async with open_repo(request) as repo:
+        dead = await dead_letters(repo.session)
     page = list_page(
-        found.cards, found.activity, found.view, found.chosen, found.options, me, request[CSRF]
+        found.cards,
+        found.activity,
+        found.view,
+        found.chosen,
+        found.options,
+        me,
+        request[CSRF],
+        dead,
     )
     return _html(page)
 
@@ -123,10 +133,14 @@ async def ticket_action(request: web.Request) -> web.Response:
             text = str(form.get("text", "")).strip()
             if not text or ticket.status == "closed":
                 raise web.HTTPBadRequest(text="empty reply, or the ticket is closed\n")
-            await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
+            try:
+                await tickets.answer(repo, inbox.content, ticket, text, me, now, group)
+            except tickets.AnswerTooLong as refused:  # the textarea's limit, held here too
+                raise web.HTTPBadRequest(text=refused.told() + "\n") from None
             done = "sent"
         elif action == "take":
-            done = "taken" if await tickets.take(repo, ticket, me, now, group) else "wasclosed"
+            taken = await tickets.take(repo, ticket, me, now, group, inbox.content)
+            done = "taken" if taken else "wasclosed"
         elif action == "close":
             closed = await tickets.close(repo, inbox.content, ticket, me, now, group)
             done = "closed" if closed else "wasclosed"

@@ -32,10 +32,27 @@ def message_json(message: Message) -> dict:
         who, kind = f"Médiation ({payload.get('mediator', '')})", "answer"
     else:
         who, kind = "Bot", "bot"
-    return {
+    line = {
         "id": message.id,
         "who": who,
         "kind": kind,
         "at": local_time(message.created_at),
         "text": payload.get("answer", message.text) if kind == "answer" else message.text,
     }
+    if payload.get("media"):  # links to the inbox's authenticated media route
+        line["media"] = [
+            {"kind": MEDIA_NAMES.get(k, k), "url": f"/inbox/media/{message.id}/{n}"}
+            for n, k in enumerate(payload["media"])
+        ]
+    return line
+
+
+MEDIA_NAMES = {
+    "voice": "note vocale",
+    "audio": "son",
+    "document": "document",
+    "photo": "photo",
+    "sticker": "autocollant",
+    "video": "vidéo",
+    "contact": "contact partagé",
+}

@@ -21,7 +21,13 @@ from bot.repository import Repository
 
 CHANNEL = "telegram"
 MAX_POST = 3500  # Telegram refuses messages over 4,096 characters
+URGENCIES = {
+    "medical": "urgence médicale", "violence": "violences", "suicide": "idées suicidaires",
+    "child": "enfant en danger", "eviction": "expulsion", "homeless": "sans abri",
+}  # fmt: skip
 HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
+COMMANDS = ("/prendre", "/clore", "/faq")
+MAX_TICKET = 2**31 - 1  # the largest id an INTEGER column holds
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,12 @@ class GroupMessage:
 class MediatorsGroup:
     """The engine's notifier: posts new tickets and residents' messages to the group."""
 
-    def __init__(self, chat_id: int, reminder_delay: timedelta) -> None:
+    def __init__(
+        self, chat_id: int, reminder_delay: timedelta, public_base_url: str | None = None
+    ) -> None:
         self.chat_id = chat_id
         self.reminder_delay = reminder_delay
+        self.public_base_url = public_base_url or ""  # for links to the inbox
 
     async def post(
         self,
@@ -72,8 +81,12 @@ class MediatorsGroup:
     async def ticket_message(
         self, repo: Repository, ticket: Ticket, message: Message, now: datetime
     ) -> None:
-        """Post a resident's new message on an open ticket."""
-        await self.post(repo, f"#{ticket.id} Habitant: {message.text}", now, ticket, "message")
+        """Post a resident's new message on an open ticket; media as links to the inbox
+        (they open for a logged-in mediator only: the platform's reference stays ours)."""
+        media = message_json(message).get("media", [])
+        links = " ".join(f"[{m['kind']} : {self.public_base_url}{m['url']}]" for m in media)
+        text = " ".join(part for part in (message.text, links) if part)
+        await self.post(repo, f"#{ticket.id} Habitant: {text}", now, ticket, "message")
 
     async def remind(self, repo: MediationRepository, now: datetime) -> int:
         """Announce again the tickets waiting longer than the delay; returns how many."""
@@ -112,7 +125,9 @@ def mediators_group(settings: Any) -> MediatorsGroup | None:
     if settings.mediators_chat_id is None:
         return None
     return MediatorsGroup(
-        settings.mediators_chat_id, timedelta(minutes=settings.ticket_reminder_minutes)
+        settings.mediators_chat_id,
+        timedelta(minutes=settings.ticket_reminder_minutes),
+        settings.public_base_url,
     )
 
 
@@ -133,6 +148,10 @@ def describe(card: tickets.TicketCard, handles: dict[str, str] | None = None) ->
     """`#12 (a demandé une personne) · caf · bellevue · sms +33 6 •• •• •• 42` and more lines."""
     parts = [REASONS.get(card.reason, card.reason), card.topic, card.quartier]
     head = f"#{card.id} " + " · ".join(p for p in parts if p)
+    if card.urgency:
+        head = f"🚨 URGENT ({URGENCIES.get(card.urgency, card.urgency)}) {head}"
+    if card.left:
+        head += " · revenu au robot (MENU)"
     lines = [head, f"{card.channel} {card.masked_address} · {local_time(card.created_at)}"]
     if card.for_mediators:
         names = [
@@ -166,9 +185,11 @@ async def handle_group_message(runtime: Any, message: GroupMessage) -> None:
         if command == "/tickets":
             await _list_open(group, repo, now)
         else:
-            ticket = await _target(repo, message, argument)
+            ticket = await _target(repo, message, command, argument)
             if ticket is not None:
                 await _act(runtime, group, repo, ticket, command, message, by, now)
+            elif command in COMMANDS and not message.reply_to:
+                await group.post(repo, f"Ticket {_shown(argument)} introuvable. {HELP}", now)
         await session.commit()
     runtime.worker.wake()
 
@@ -187,7 +208,7 @@ async def _act(
     if ticket.status == "closed" and command != "/faq":
         await group.post(repo, f"#{ticket.id} est déjà clos.", now)
     elif command == "/prendre":
-        await tickets.take(repo, ticket, by, now, group)
+        await tickets.take(repo, ticket, by, now, group, content)
     elif command == "/clore":
         await tickets.close(repo, content, ticket, by, now, group)
     elif command == "/faq":
@@ -196,16 +217,38 @@ async def _act(
         await group.post(repo, f"#{ticket.id}: {note}.", now)
     elif not command and not await repo.ticket_of_post(CHANNEL, message.message_id):
         # no `group`: the answer is already in the group, as the mediator wrote it
-        await tickets.answer(repo, content, ticket, message.text, by, now)
+        try:
+            await tickets.answer(repo, content, ticket, message.text, by, now)
+        except tickets.AnswerTooLong as refused:
+            await group.post(repo, f"#{ticket.id}: {refused.told()}", now)
+            return
         await repo.add_group_post(ticket, "answer", now, chat_message_id=message.message_id)
 
 
-async def _target(repo: MediationRepository, message: GroupMessage, argument: str) -> Ticket | None:
-    """The ticket a message is about: the post it replies to, or `/prendre 12`."""
+async def _target(
+    repo: MediationRepository, message: GroupMessage, command: str, argument: str
+) -> Ticket | None:
+    """The ticket a message is about: the post it replies to, or `/prendre 12` (a command's
+    number only: a phone number pasted in a message is not a ticket)."""
     if message.reply_to:
         return await repo.ticket_of_post(CHANNEL, message.reply_to)
-    number = argument.strip().lstrip("#")
-    return await repo.ticket(int(number)) if number.isdigit() else None
+    number = ticket_number(argument) if command else None
+    return await repo.ticket(number) if number is not None else None
+
+
+def ticket_number(argument: str) -> int | None:
+    """`12` or `#12` as a ticket id; None for anything else, and for numbers no ticket
+    can have (a phone number, twenty digits: the database's integers stop at 2**31 - 1)."""
+    number = argument.strip().split(maxsplit=1)[0].lstrip("#") if argument.strip() else ""
+    if not number.isascii() or not number.isdigit() or len(number) > len(str(MAX_TICKET)):
+        return None
+    return int(number) if 0 < int(number) <= MAX_TICKET else None
+
+
+def _shown(argument: str) -> str:
+    """The argument a mediator gave, short enough to quote back."""
+    word = argument.strip().split(maxsplit=1)[0] if argument.strip() else ""
+    return word if len(word) <= 8 else "(sans numéro valide)"
 
 
 async def _mediator_name(repo: MediationRepository, message: GroupMessage) -> str:

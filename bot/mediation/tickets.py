@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -14,9 +14,14 @@ from bot.mediation.models import FaqSuggestion, Mediator
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
 from bot.models import Message, Ticket
+from bot.spoken import aware
 
 ANSWER_KEY = "ticket.answer"
+# What a mediator may write in one answer, from the inbox or the group (the inbox's
+# textarea says the same): about seven SMS segments, a quarter of a Telegram message.
+MAX_ANSWER = 1000
 CLOSED_KEY = "ticket.closed"
+TAKEN_KEY = "ticket.taken"
 # What the mediators' group is told when an action is taken elsewhere (the web inbox), so
 # colleagues on their phones see who took, answered or closed a ticket.
 ANNOUNCEMENTS = {
@@ -24,6 +29,21 @@ ANNOUNCEMENTS = {
     "close": "#{id} clos par {by}; l'habitant est prévenu.",
     "answer": "#{id} Réponse de {by} (messagerie web): {text}",
 }
+
+
+class AnswerTooLong(ValueError):
+    """A mediator's answer over MAX_ANSWER characters; nothing was sent."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"answer of {length} characters, {MAX_ANSWER} at most")
+        self.length = length
+
+    def told(self) -> str:
+        """What the mediator reads."""
+        return (
+            f"Réponse trop longue ({self.length} caractères, {MAX_ANSWER} au plus) : "
+            "elle n'a pas été envoyée. Raccourcissez-la ou envoyez-la en plusieurs fois."
+        )
 
 
 class Announcer(Protocol):
@@ -51,6 +71,8 @@ class TicketCard:
     first_reply_at: datetime | None
     waiting: bool  # unanswered for longer than the reminder delay
     for_mediators: tuple[str, ...]  # who covers its topic or neighbourhood
+    urgency: str | None = None  # the kind of distress the resident told of
+    left: bool = False  # the resident went back to the bot ("menu") since
 
 
 def covers(mediator: Mediator, ticket: Ticket) -> bool:
@@ -94,6 +116,8 @@ async def card(
         first_reply_at=ticket.first_reply_at and aware(ticket.first_reply_at),
         waiting=is_waiting(ticket, now, delay),
         for_mediators=tuple(m.name for m in mediators if covers(m, ticket)),
+        urgency=ticket.urgency,
+        left=ticket.left_at is not None,
     )
 
 
@@ -109,7 +133,10 @@ async def answer(
     """Send a mediator's answer to the resident on their channel; it joins the transcript.
 
     With `group`, the answer is also posted in the group, mapped to the ticket.
+    Raises AnswerTooLong over MAX_ANSWER characters.
     """
+    if len(text.strip()) > MAX_ANSWER:
+        raise AnswerTooLong(len(text.strip()))
     contact = await repo.contact_of(ticket)
     signed = content.texts.say(ANSWER_KEY, contact.language, text=text.strip(), name=by)
     await repo.queue_reply(contact, Reply(signed, key=ANSWER_KEY), now)
@@ -125,6 +152,8 @@ async def answer(
     message.payload = {"key": ANSWER_KEY, "mediator": by, "answer": text.strip()}
     if ticket.first_reply_at is None:
         ticket.first_reply_at = now
+    ticket.left_at = None  # the resident's next words are for the mediator who wrote
+    ticket.last_activity_at = now
     if ticket.assigned_to is None:
         ticket.assigned_to, ticket.status = by, "taken"
     await announce(group, repo, ticket, "answer", by, now, text.strip())
@@ -137,13 +166,25 @@ async def take(
     by: str,
     now: datetime,
     group: Announcer | None = None,
+    content: Any = None,
 ) -> bool:
-    """Make `by` the mediator in charge and tell `group`; False when the ticket is closed."""
+    """Make `by` the mediator in charge, tell `group` and (with `content`) the resident, who
+    learns who will answer; False when the ticket is closed."""
     if ticket.status == "closed":
         return False
+    told = ticket.assigned_to == by
     ticket.assigned_to, ticket.status = by, "taken"
     await announce(group, repo, ticket, "take", by, now)
+    if content is not None and not told:
+        contact = await repo.contact_of(ticket)
+        text = content.texts.say(TAKEN_KEY, contact.language, name=first_name(by))
+        await repo.queue_reply(contact, Reply(text, key=TAKEN_KEY), now)
     return True
+
+
+def first_name(name: str) -> str:
+    """What the resident is told of a mediator: the first name, or the structure's name."""
+    return name.split()[0] if name.split() else name
 
 
 async def close(
@@ -153,16 +194,18 @@ async def close(
     by: str,
     now: datetime,
     group: Announcer | None = None,
+    key: str = CLOSED_KEY,
+    **values: object,
 ) -> bool:
-    """Close the ticket, tell the resident and `group`; False when it was already closed."""
+    """Close the ticket, tell the resident (sentence `key`) and `group`; False when it was
+    already closed."""
     if ticket.status == "closed":
         return False
     contact = await repo.contact_of(ticket)
     await repo.close_ticket(ticket, now)
     ticket.assigned_to = ticket.assigned_to or by
-    await repo.queue_reply(
-        contact, Reply(content.texts.say(CLOSED_KEY, contact.language), key=CLOSED_KEY), now
-    )
+    text = content.texts.say(key, contact.language, **values)
+    await repo.queue_reply(contact, Reply(text, key=key), now)
     await announce(group, repo, ticket, "close", by, now)
     return True
 
@@ -202,8 +245,3 @@ async def suggest_for_faq(
     )
     await repo.add_suggestion(suggestion)
     return suggestion
-
-
-def aware(moment: datetime) -> datetime:
-    """The moment in UTC; SQLite gives back naive datetimes (everything is stored in UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -38,6 +38,7 @@ class Understood:
     scam: bool = False  # tells of (or forwards) a message asking for codes, a payment, a link
     social: str | None = None  # "thanks" | "bye" | "bot_question" | "hello", alone
     language: str | None = None  # "fr" | "en" when the words say it clearly
+    place: Near | None = None  # a place named whatever the intent ("bonjour, j'habite à X")
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,4 @@ class Pending:
 
     kind: str  # "menu" | "where" | "yes_no"
     options: tuple[str, ...] = ()  # menu values in order (for "menu")
+    place: bool = False  # a dialogue about places is open: a place named in a follow-up counts

@@ -159,7 +159,7 @@ class Understander:
             decision = self._nearest_example(signals) or decision
         intent = decision.intent
         near = None
-        if intent in NEAR_INTENTS or pending and pending.kind == "where":
+        if intent in NEAR_INTENTS or pending and (pending.kind == "where" or pending.place):
             bare = pending is not None and pending.kind == "where"
             near = near_of(self.places, tokens, text, signals, bare, intent == "find_place")
         understood = Understood(

@@ -22,8 +22,10 @@ from tests.fake_twilio import (
     AUTH_TOKEN,
     FROM_NUMBER,
     FakeTwilio,
+    inbound_form,
     post_signed,
     signature,
+    status_form,
 )
 from tests.harness import PUBLIC
 
@@ -63,7 +65,10 @@ async def sms_gateway(database) -> AsyncIterator[Gateway]:  # noqa: ANN001
 
 
 def sms_form(sid: str = "SM1", body: str = "papi bellevue", sender: str = RESIDENT) -> dict:
-    return {"MessageSid": sid, "AccountSid": ACCOUNT_SID, "From": sender, "To": FROM_NUMBER}
+    """Every field of Twilio's inbound webhook but Body (set by each test)."""
+    form = inbound_form(sid, body, sender)
+    del form["Body"]
+    return form
 
 
 INBOUND = [
@@ -77,7 +82,45 @@ INBOUND = [
         None,
     ),
     ("missing MessageSid", {"From": RESIDENT, "Body": "x"}, {}, 400, None),
+    # Advanced Opt-Out: Twilio already (un)subscribed the person; the engine hears the keyword
+    ("opt-in keyword YES", inbound_form(body="YES", OptOutType="START"), {}, 200, "START"),
+    ("opt-out keyword CANCEL", inbound_form(body="CANCEL", OptOutType="STOP"), {}, 200, "STOP"),
+    ("help keyword", inbound_form(body="INFO", OptOutType="HELP"), {}, 200, "INFO"),
 ]
+PICTURE = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+MEDIA = [
+    ("no media", inbound_form(), (), ()),
+    (
+        "a photo without text",
+        inbound_form(body="", NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0=PICTURE),
+        ("photo",),
+        (PICTURE,),
+    ),
+    (
+        "a voice note and a vCard",
+        inbound_form(
+            body="",
+            NumMedia="2",
+            MediaContentType0="audio/amr",
+            MediaUrl0=PICTURE + "a",
+            MediaContentType1="text/x-vcard",
+            MediaUrl1=PICTURE + "b",
+        ),
+        ("audio", "contact"),
+        (PICTURE + "a", PICTURE + "b"),
+    ),
+    ("a NumMedia that is no number", inbound_form(NumMedia="x", MediaUrl0=PICTURE), (), ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("form", "media", "refs"), [c[1:] for c in MEDIA], ids=[c[0] for c in MEDIA]
+)
+async def test_inbound_media(sqlite_database, form, media, refs) -> None:
+    async with sms_gateway(sqlite_database) as gateway:
+        assert (await gateway.post(sms.INBOUND_PATH, form)).status == 200
+        [received] = gateway.runtime.received
+        assert (received.media, received.media_refs, received.text) == (media, refs, form["Body"])
 
 
 @pytest.mark.parametrize(
@@ -93,7 +136,8 @@ async def test_inbound_webhook(sqlite_database, form, signing, status, text) -> 
             return
         assert await response.text() == sms.EMPTY_TWIML
         assert response.content_type == "text/xml"
-        expected = InboundMessage(Address("sms", RESIDENT), text, form["MessageSid"], NOW)
+        sid = form["MessageSid"]
+        expected = InboundMessage(Address("sms", form["From"]), text, sid, NOW)
         assert gateway.runtime.received == [expected]
 
 
@@ -126,6 +170,20 @@ OUTBOUND = [
     ("invalid number", MENU, ((1, 400, 21211),), [], {"permanent": True}),
     ("Twilio down", MENU, ((1, 500, 20500),), [], {"permanent": False, "opted_out": False}),
     ("too many requests", MENU, ((1, 429, 20429),), [], {"permanent": False}),
+    # RFC 9457 problem details (twilio raises TwilioServiceException for these)
+    ("9457 unsubscribed", MENU, ((1, 400, 21610, "rfc9457"),), [], {"opted_out": True}),
+    ("9457 invalid number", MENU, ((1, 400, 21211, "rfc9457"),), [], {"permanent": True}),
+    ("9457 not a mobile", MENU, ((1, 400, 21614, "rfc9457"),), [], {"permanent": True}),
+    (
+        "9457 too many requests, Retry-After",
+        MENU,
+        ((1, 429, 20429, "rfc9457", 7),),
+        [],
+        {"permanent": False, "opted_out": False, "retry_after": 7.0},
+    ),
+    ("9457 Twilio down", MENU, ((1, 503, 20503, "rfc9457"),), [], {"permanent": False}),
+    ("legacy 429, Retry-After", MENU, ((1, 429, 20429, "legacy", 4),), [], {"retry_after": 4.0}),
+    ("a proxy's HTML page", MENU, ((1, 502, 0, "html"),), [], {"permanent": False}),
 ]
 
 
@@ -136,8 +194,8 @@ OUTBOUND = [
 )
 async def test_sender(sqlite_database, reply, failures, bodies, error) -> None:
     async with sms_gateway(sqlite_database) as gateway:
-        for count, status, code in failures:
-            gateway.twilio.fail_next(count, status, code)
+        for count, status, code, *shape in failures:
+            gateway.twilio.fail_next(count, status, code, "refused", *shape)
         send = gateway.sender.send(Address("sms", RESIDENT), reply_to_dict(reply))
         if error:
             with pytest.raises(DeliveryError) as raised:
@@ -179,7 +237,7 @@ STATUSES = [
 async def test_status_callback(sqlite_database, form, status, error, opted_out) -> None:
     async with sms_gateway(sqlite_database) as gateway:
         item_id, contact_id = await sent_row(gateway.runtime, "SMabc")
-        response = await gateway.post(sms.STATUS_PATH, {"MessageSid": "SMabc", **form})
+        response = await gateway.post(sms.STATUS_PATH, {**status_form("SMabc", "sent"), **form})
         assert response.status == 204
         forged = await gateway.post(
             sms.STATUS_PATH, {"MessageSid": "SMabc", "MessageStatus": "delivered"}, auth_token="x"
@@ -204,3 +262,21 @@ async def sent_row(runtime: RecordingRuntime, sid: str) -> tuple[int, int]:
         await repo.mark_sent({item.id: sid}, NOW)
         await session.commit()
         return item.id, contact.id
+
+
+ENCODED_URLS = [
+    ("encoded space in the query", "/twilio/sms?site=Brest%20centre"),
+    ("encoded UTF-8 and plus", "/twilio/sms?ville=Brest%20M%C3%A9tropole&n=%2B33"),
+    ("encoded slash", "/twilio/sms?next=%2Finbox%2F"),
+]
+
+
+@pytest.mark.parametrize("path", [c[1] for c in ENCODED_URLS], ids=[c[0] for c in ENCODED_URLS])
+async def test_signature_over_the_exact_url_twilio_called(sqlite_database, path) -> None:
+    """Twilio signs the URL as written in the console, percent-encoding included."""
+    async with sms_gateway(sqlite_database) as gateway:
+        response = await gateway.post(path, inbound_form("SMenc", "bonjour"))
+        assert response.status == 200
+        assert [m.text for m in gateway.runtime.received] == ["bonjour"]
+        other = await gateway.post(path, inbound_form("SMenc2", "x"), signed_over=PUBLIC + "/v2")
+        assert other.status == 403

@@ -14,9 +14,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.channels import DeliveryError, telegram
 from bot.config import Settings
 from bot.messages import Address, Choice, InboundMessage, Location, Reply, Venue, reply_to_dict
+from bot.metrics import REGISTRY
 from tests.channels.recording import NOW, RecordingRuntime
 from tests.conftest import SECRET
-from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.fake_telegram import MEDIA, TOKEN, FakeTelegram
 from tests.harness import PUBLIC, WEBHOOK_SECRET
 
 CHAT = 4242
@@ -72,6 +73,27 @@ INBOUND = [
     ),
     ("language hint", lambda t: t.text_update(CHAT, "hello", "en-GB"), resident("hello", "en")),
     ("edited message ignored", lambda t: t.edited_update(CHAT, "papi"), None),
+    *[
+        (
+            f"{kind} without text",
+            lambda t, kind=kind: t.media_update(CHAT, kind),
+            resident(media=(shown,), media_refs=(ref,)),
+        )
+        for kind, shown, ref in (
+            ("voice", "voice", MEDIA["voice"]["file_id"]),
+            ("audio", "audio", MEDIA["audio"]["file_id"]),
+            ("document", "document", MEDIA["document"]["file_id"]),
+            ("photo", "photo", MEDIA["photo"][-1]["file_id"]),  # the largest size
+            ("sticker", "sticker", MEDIA["sticker"]["file_id"]),
+            ("video", "video", MEDIA["video"]["file_id"]),
+            ("contact", "contact", ""),  # a third party's number: not kept
+        )
+    ],
+    (
+        "photo with a caption",
+        lambda t: t.media_update(CHAT, "photo", caption="mon avis"),
+        resident("mon avis", media=("photo",), media_refs=(MEDIA["photo"][-1]["file_id"],)),
+    ),
     ("group message ignored", lambda t: t.group_update(-100123, "papi"), None),
 ]
 
@@ -193,3 +215,64 @@ async def test_sender_failures(sqlite_database, status, retry_after, error) -> N
         with pytest.raises(DeliveryError) as raised:
             await gateway.sender.send(Address("telegram", str(CHAT)), reply_to_dict(MENU))
         assert {k: getattr(raised.value, k) for k in error} == error
+
+
+class Failing(RecordingRuntime):
+    """A runtime whose `receive` fails on given texts: with bad data, or the database down."""
+
+    errors: dict[str, Exception]
+
+    async def receive(self, inbound: InboundMessage) -> bool:
+        error = self.errors.get(inbound.text)
+        if error is not None:
+            raise error
+        return await super().receive(inbound)
+
+
+def unusable(reason: str) -> float:
+    return (
+        REGISTRY.get_sample_value(
+            "aiguillage_unusable_updates_total", {"channel": "telegram", "reason": reason}
+        )
+        or 0.0
+    )
+
+
+async def test_unusable_update_is_acknowledged_and_counted_in_both_modes(sqlite_database) -> None:
+    for public in (PUBLIC, None):  # webhook, then polling
+        async with telegram_gateway(sqlite_database, public=public) as gateway:
+            runtime = gateway.runtime
+            runtime.__class__ = Failing
+            runtime.errors = {"poison": OverflowError("int too large"), "down": OSError("down")}
+            before = unusable("OverflowError")
+            fake = gateway.telegram
+            if public:
+                assert (await gateway.push(fake.text_update(CHAT, "poison"))).status == 200
+                assert (await gateway.push(fake.text_update(CHAT, "down"))).status == 500
+                assert (await gateway.push(fake.text_update(CHAT, "after"))).status == 200
+            else:
+                fake.push(fake.text_update(CHAT, "poison"))
+                fake.push(fake.text_update(CHAT, "after"))
+                for _ in range(100):
+                    if runtime.received:
+                        break
+                    await asyncio.sleep(0.02)
+            assert [m.text for m in runtime.received] == ["after"]
+            assert unusable("OverflowError") == before + 1
+
+
+async def test_polling_waits_out_a_database_outage_without_skipping(sqlite_database) -> None:
+    async with telegram_gateway(sqlite_database, public=None) as gateway:
+        runtime = gateway.runtime
+        runtime.__class__ = Failing
+        runtime.errors = {"bonjour": OSError("database down")}
+        fake = gateway.telegram
+        fake.push(fake.text_update(CHAT, "bonjour"))
+        await asyncio.sleep(0.2)
+        assert runtime.received == []
+        runtime.errors = {}  # the database is back: the same update is stored, not lost
+        for _ in range(400):
+            if runtime.received:
+                break
+            await asyncio.sleep(0.02)
+        assert [m.text for m in runtime.received] == ["bonjour"]

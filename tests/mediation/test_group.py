@@ -14,7 +14,7 @@ from bot.db import Database
 from bot.models import OutboxItem
 from bot.server import create_app
 from tests.fake_telegram import FakeTelegram
-from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
+from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import (
     PUBLIC,
     WEBHOOK_SECRET,
@@ -53,7 +53,7 @@ async def gateway(
 
 
 async def sms(client: TestClient, sid: str, text: str) -> None:
-    form = {"MessageSid": sid, "From": RESIDENT, "To": FROM_NUMBER, "Body": text}
+    form = inbound_form(sid, text, RESIDENT)
     base = str(client.make_url("")).rstrip("/")
     response = await post_signed(client.session, base, "/twilio/sms", form, PUBLIC)
     assert response.status == 200
@@ -95,7 +95,8 @@ async def test_group_reply_reaches_the_sms_resident_even_after_a_restart(tmp_pat
         assert "+33 6 •• •• •• 42" in post[0]["text"] and RESIDENT not in post[0]["text"]
         await sms(client, "SM2", "c'est pour la CAF")
         await until(lambda: any("#1 Habitant" in p["text"] for p in posts(telegram)))
-        assert len(twilio.sent) == 1  # the bot stays silent while the ticket is open
+        await until(lambda: len(twilio.sent) == 2)  # the engine says it is passed on
+        assert "transmis" in twilio.sent[1]["Body"]
 
     post_id = await first_post_id(tmp_path)
     async with gateway(tmp_path, telegram, twilio) as client:  # a restart: nothing in memory
@@ -128,3 +129,57 @@ async def test_messages_from_other_chats_cannot_act(tmp_path):
         )
         assert "#1 ouvert" in listing[0]["text"]
         assert len(twilio.sent) == 1
+
+
+POISON = [
+    ("a number too big for the database", "/prendre 99999999999999999999"),
+    ("a phone number as ticket number", "/prendre 33612345678"),
+    ("a phone number pasted", "Rappelez-la au 33612345678"),
+    ("a negative ticket number", "/clore -1"),
+]
+
+
+async def test_poisoned_group_messages_are_acknowledged(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        for label, text in POISON:
+            update = telegram.group_update(GROUP, text)
+            headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            response = await client.post("/telegram/webhook", json=update, headers=headers)
+            assert response.status == 200, label
+        unknown = await until(lambda: [p for p in posts(telegram) if "introuvable" in p["text"]])
+        assert "99999999999999999999" not in unknown[0]["text"]
+        await in_group(client, telegram, "/tickets", 0)
+        await until(lambda: [p for p in posts(telegram) if "Tickets ouverts" in p["text"]])
+        assert len(twilio.sent) == 1
+
+
+async def test_an_answer_too_long_is_refused_with_a_message_to_the_mediator(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram) and twilio.sent)
+        post_id = await first_post_id(tmp_path)
+        await in_group(client, telegram, "x" * 4090, post_id)
+        refused = await until(lambda: [p for p in posts(telegram) if "trop longue" in p["text"]])
+        assert "4090" in refused[0]["text"].replace("\u202f", "").replace(" ", "")
+        await in_group(client, telegram, "Passez mardi.", post_id)  # a short one still goes
+        await until(lambda: any("Passez mardi" in m["Body"] for m in twilio.sent))
+        assert not any("xxxx" in m["Body"] for m in twilio.sent)
+
+
+async def test_a_photo_on_an_open_ticket_is_posted_as_an_inbox_link(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        picture = twilio.add_media("MM2", "image/jpeg", b"\xff\xd8")
+        form = inbound_form("SM2", "", RESIDENT, NumMedia="1", MediaUrl0=picture)
+        form["MediaContentType0"] = "image/jpeg"
+        base = str(client.make_url("")).rstrip("/")
+        assert (await post_signed(client.session, base, "/twilio/sms", form, PUBLIC)).status == 200
+        post = await until(lambda: [p for p in posts(telegram) if "[photo" in p["text"]])
+        assert f"[photo : {PUBLIC}/inbox/media/" in post[0]["text"]
+        assert picture not in post[0]["text"]  # the platform's link stays ours

@@ -31,6 +31,13 @@
       const text = document.createElement("p");
       text.className = "text";
       text.textContent = line.text;
+      (line.media || []).forEach(function (media) {
+        const link = document.createElement("a");
+        link.className = "media";
+        link.href = media.url;
+        link.textContent = "[" + media.kind + "]";
+        text.append(" ", link);
+      });
       item.append(meta, text);
       transcript.append(item);
       after = Math.max(after, line.id);
