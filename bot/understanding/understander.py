@@ -16,7 +16,7 @@ from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
 from bot.understanding.languages import language_of
-from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
+from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
 from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
@@ -162,22 +162,34 @@ class Understander:
         if intent in NEAR_INTENTS or pending and (pending.kind == "where" or pending.place):
             bare = pending is not None and pending.kind == "where"
             near = near_of(self.places, tokens, text, signals, bare, intent == "find_place")
+        # while places are on screen, "et pour scanner ?", "c ouvert la ?" follow them up
+        places_open = pending is not None and pending.place
         understood = Understood(
             intent=intent,
             topic=topic_of(signals) if intent == "find_mediator" else None,
             near=near,
-            service=service_of(signals) if intent == "find_place" else None,
-            open_now=intent == "find_place" and open_now_of(signals),
+            service=service_of(signals) if intent == "find_place" or places_open else None,
+            open_now=(intent == "find_place" or places_open) and open_now_of(signals),
             confidence=decision.confidence,
             emergency=decision.emergency,
             scam=decision.scam,
             social=social_of(signals) if intent == "greeting" else None,
             privacy_action=decision.privacy_action,
             language=language_of(text),
+            place=self._place(near, tokens, text, signals),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
         return self._in_context(understood, signals, pending)
+
+    def _place(
+        self, near: Near | None, tokens: list[Token], text: str, signals: Signals
+    ) -> Near | None:
+        """A gazetteer place named whatever the intent ("bonjour, j'habite à Pontanézen")."""
+        if near is not None:
+            return near if near.entry else None
+        found = near_of(self.places, tokens, text, signals, False)
+        return found if found is not None and found.entry else None
 
     def _nearest_example(self, signals: Signals) -> Decision | None:
         nearest = self.examples.nearest(signals.words)
