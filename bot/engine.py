@@ -38,6 +38,7 @@ from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 NEW_REQUESTS = frozenset(
     {"find_place", "housing_internet", "find_mediator", "talk_to_human", "privacy"}
 )
+SURE = 0.9  # a new request this sure (or with its own topic or service) ends a dialogue
 # Dialogues in which a place named in a follow-up ("et à Saint-Marc ?") searches again.
 PLACE_DIALOGUES = frozenset({"find_place", "find_mediator", "housing_internet"})
 LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
@@ -331,7 +332,9 @@ class Engine:
             return handlers.for_intent(understood.menu_choice), None
         owner_handler = handlers.by_name(owner)
         content = self.knowledge.content
-        if owner and _continues(understood, location, owner_handler, text, step, content):
+        where = (conversation.menu or {}).get("expect") == "where"
+        continues = _continues(understood, location, owner_handler, text, step, content, where)
+        if owner and continues:
             return owner_handler, step
         if location is not None:
             return handlers.for_intent("find_place"), None
@@ -392,23 +395,28 @@ def _continues(
     text: str,
     step: str = "",
     content: Any = None,
+    where: bool = False,
 ) -> bool:
     """Does this message answer the pending step rather than start something new?
 
-    An answer, a pick, a location, a follow-up word only this dialogue gives a meaning to
-    ("plus") or an unclear message goes to the pending step; a confident new request
-    (another intent) starts afresh, even when it names a place.
+    An answer, a pick, a location, a follow-up only this dialogue gives a meaning to
+    ("plus", "c'est gratuit ?"), a place said in a dialogue about places ("j'habite à
+    Kérédern") or an unclear message goes to the pending step; a sure new request (another
+    intent, or one with its own topic or service) starts afresh, even when it names a place.
     """
     if understood.answer or understood.menu_choice or location:
         return True
     if hasattr(owner, "continues") and owner.continues(understood, step):
         return True
-    new_request = (
-        understood.intent in NEW_REQUESTS
-        and understood.intent not in owner.INTENTS
-        and understood.confidence >= CLARIFY_BELOW
-    )
-    if not new_request and hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
+    other = understood.intent in NEW_REQUESTS and understood.intent not in owner.INTENTS
+    subject = bool(understood.topic or understood.service)  # a request of its own
+    if where and understood.near is not None and not (other and subject):
+        return True  # "j'habite à Kérédern" answers "which neighbourhood?"
+    if other and (subject or understood.confidence >= SURE):
+        return False
+    if hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
+        return True
+    if understood.near is not None and owner.NAME in PLACE_DIALOGUES:
         return True
     if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
         return True
