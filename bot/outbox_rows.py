@@ -146,7 +146,9 @@ class OutboxRows:
             select(OUTBOX, CONTACTS.c.opted_out)
             .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
             .where(OUTBOX.c.id.in_(heads.scalar_subquery()))
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
+            # By id: a lane's rows go in creation order, even when a retried earlier row is
+            # due later than a later row handed back untried.
+            .order_by(OUTBOX.c.id)
             .with_for_update(skip_locked=True, of=OUTBOX)
         )
         rows = (await self.session.execute(query)).all()
