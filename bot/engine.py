@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
 from bot.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
 from bot.privacy.erasure import checkpoint
+from bot.public.store import record_question
 from bot.repository import Repository, TurnState
 from bot.spoken import aware
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
@@ -64,6 +65,12 @@ class Knowledge:
 
     content: Any
     understander: Understander
+    place_ids: Mapping[tuple[str, float, float], str]  # a pinned venue's place, for /public
+
+    @classmethod
+    def of(cls, content: Any) -> Knowledge:
+        ids = {(p.nom, p.latitude, p.longitude): p.id for p in content.places if p.latitude}
+        return cls(content, Understander.from_content(content), ids)
 
 
 class Engine:
@@ -88,7 +95,7 @@ class Engine:
 
     def use(self, content: Any) -> None:
         """Switch to a new (already validated) content base."""
-        self.knowledge = Knowledge(content, Understander.from_content(content))
+        self.knowledge = Knowledge.of(content)
 
     async def accept(self, inbound: InboundMessage) -> Accepted | None:
         """Store an inbound message; None when it was already stored (a platform retry)."""
@@ -252,6 +259,8 @@ class Engine:
         outcome = await handler.handle(turn)
         TURNS.labels(understood.intent, handler.NAME).inc()
         self._remember(conversation, turn)
+        if outcome.privacy is None:
+            await _count_question(repo, contact, turn, outcome, self.knowledge.place_ids)
         await self._apply(repo, contact, conversation, message, handler.NAME, outcome)
         return outcome.privacy == "forget"
 
@@ -404,6 +413,32 @@ def _continues(
     if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
         return True
     return understood.near is not None and understood.intent not in NEW_REQUESTS
+
+
+async def _count_question(
+    repo: Repository,
+    contact: Contact,
+    turn: Turn,
+    outcome: Outcome,
+    place_ids: Mapping[tuple[str, float, float], str],
+) -> None:
+    """One anonymous row for /public: topic, neighbourhood, first place shown, handed off."""
+    understood = turn.understood
+    near = understood.near or understood.place
+    entry = near.entry if near is not None else None
+    quartier = None
+    if entry is not None:
+        quartier = entry.id if entry.kind == "quartier" else entry.quartier
+    venue = next((r.venue for r in outcome.replies if r.venue is not None), None)
+    await record_question(
+        repo.session,
+        contact.id,
+        turn.now,
+        topic=understood.topic or understood.intent,
+        quartier=quartier or None,
+        place_id=venue and place_ids.get((venue.name, venue.latitude, venue.longitude)),
+        handed_off=outcome.handoff is not None,
+    )
 
 
 def _passes_open_ticket(understood: Understood, text: str) -> bool:

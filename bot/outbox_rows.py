@@ -146,9 +146,7 @@ class OutboxRows:
             select(OUTBOX, CONTACTS.c.opted_out)
             .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
             .where(OUTBOX.c.id.in_(heads.scalar_subquery()))
-            # By id: a lane's rows go in creation order, even when a retried earlier row is
-            # due later than a later row handed back untried.
-            .order_by(OUTBOX.c.id)
+            .order_by(OUTBOX.c.id)  # creation order: a lane's rows are sent in this order
             .with_for_update(skip_locked=True, of=OUTBOX)
         )
         rows = (await self.session.execute(query)).all()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
@@ -11,6 +12,7 @@ import phonenumbers
 from opening_hours import State
 
 from bot.content.places import STALE_AFTER, Place
+from bot.content.stops import is_stop
 from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
 from bot.spoken import clock, local, spoken_moment
@@ -18,6 +20,7 @@ from bot.turn import Handoff, Outcome, Turn
 
 PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
 MAX_DISTANCE_M = 30_000.0
+ITINERANT_DETOUR_M = 1500.0
 MAX_TRIES = 2  # places we cannot find before a person takes over
 MORE = "more"
 MORE_WORDS = frozenset({"plus", "suivant", "suivants", "autre", "autres", "more", "next", "+"})
@@ -151,7 +154,22 @@ def nearby(
     found = grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M)
     if slots.get("open_now"):
         found = ((d, p) for d, p in found if p.hours is not None and p.hours.is_open(now))
-    return found
+    return fixed_first(found, now)
+
+
+def fixed_first(
+    found: Iterable[tuple[float, Place]], now: datetime
+) -> Iterator[tuple[float, Place]]:
+    """Places by distance, an itinerant stop counted ITINERANT_DETOUR_M farther unless it is
+    there now: a bus that comes by on Friday is no nearer than a desk open today."""
+    waiting: list[tuple[float, int, float, Place]] = []
+    for order, (distance, place) in enumerate(found):
+        away = is_stop(place) and not (place.hours is not None and place.hours.is_open(now))
+        heapq.heappush(waiting, (distance + ITINERANT_DETOUR_M * away, order, distance, place))
+        while waiting and waiting[0][0] <= distance:
+            yield heapq.heappop(waiting)[2:]
+    while waiting:
+        yield heapq.heappop(waiting)[2:]
 
 
 def page_of(

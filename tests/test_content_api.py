@@ -33,10 +33,10 @@ def test_texts_fill_placeholders_and_fall_back_to_french(content):
 
 def test_required_texts_exist_and_fit_in_sms(content):
     for key in ("menu.intro", "handoff", "ask_where", "stop.confirm", "start.confirm",
-                "forget.confirm", "emergency", "out_of_scope", "clarify"):  # fmt: skip
+                "forget.confirm", "emergency.medical", "out_of_scope", "clarify"):  # fmt: skip
         assert key in content.texts
         assert len(content.texts.entries[key]["fr"]) <= SMS_MAX
-    assert "15" in content.texts.say("emergency") and "112" in content.texts.say("emergency")
+    assert "15" in content.texts.say("emergency.medical")  # one sentence per kind of emergency
 
 
 def test_housing_sectors_with_vote_year(content):

@@ -299,3 +299,38 @@ def test_sms_elisions_and_look_alikes(text, intent, topic):
 @pytest.mark.parametrize("text", ["AVC", "mon pere fait un AVC", "je crois qu elle a un avc"])
 def test_a_stroke_is_an_emergency(text):
     assert understand(text).emergency
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [("je sais pas", "unknown"), ("jsp", "unknown"), ("aucune idée", "unknown"),
+     ("je sais pas si c'est bmh", "unknown"), ("I don't know", "unknown"),
+     ("ah si c brest metropole habitat", "yes"), ("oui", "yes"), ("non merci", "no")],
+)  # fmt: skip
+def test_yes_no_or_unknown(text, answer):
+    assert understand(text, Pending("yes_no")).answer == answer
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "open_now"),
+    [("c ouvert la ?", None, True), ("et pour scanner ?", "scan", False),
+     ("is it open now?", None, True), ("et imprimer ?", "print", False)],
+)  # fmt: skip
+def test_follow_ups_while_places_are_on_screen(text, service, open_now):
+    result = understand(text, Pending("menu", ("a",), place=True))
+    assert (result.service, result.open_now) == (service, open_now)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [("bonjour j'habite à Pontanezen", "pontanezen"), ("on est à saint-martin", "brest-centre"),
+     ("nous on habite bellevue, un souci avec la caf", "bellevue")],
+)  # fmt: skip
+def test_a_place_is_remembered_whatever_the_intent(text, place):
+    result = understand(text)
+    assert result.place is not None and result.place.entry is not None
+    assert result.place.entry.id == place
+
+
+def test_no_place_without_a_gazetteer_entry():
+    assert understand("merci beaucoup").place is None

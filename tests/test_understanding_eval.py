@@ -14,10 +14,14 @@ from bot.understanding.evaluation import near_matches, score
 from tests.understanding_fixtures import ROOT, shipped_understander
 
 DATA = Path(__file__).parent / "data"
-# Floors measured on these files (all at 1.000 once tuned); the hidden set is noisier.
-# heldout.jsonl scored 0.967 intent / 0.947 fully correct before any tuning on it.
-FLOORS = {"intent": 0.97, "topic": 0.97, "near": 0.95, "service": 0.95, "open_now": 0.97,
-          "fully_correct": 0.93}  # fmt: skip
+# Floors at the figures measured on each file (issue 13, with the model): a change that loses
+# one message anywhere fails here. Figures not listed are 1.000.
+MEASURED = {
+    "heldout3.jsonl": {"near": 0.99, "fully_correct": 0.993},
+    "heldout6.jsonl": {"near": 0.99, "fully_correct": 0.993},
+    "heldout7.jsonl": {"intent": 0.986, "near": 0.971, "fully_correct": 0.966, "macro_f1": 0.989},
+}
+FIGURES = ("intent", "topic", "near", "service", "open_now", "fully_correct", "macro_f1")
 
 
 @pytest.mark.parametrize(
@@ -57,6 +61,8 @@ LABELLED = [
     "heldout3.jsonl",
     "heldout4.jsonl",
     "heldout5.jsonl",
+    "heldout6.jsonl",
+    "heldout7.jsonl",
 ]
 
 
@@ -70,9 +76,10 @@ def test_scores_stay_above_floors(name):
     cases = labelled(name)
     understander = shipped_understander()
     scores = score((cli.predict(understander, case["text"]), case) for case in cases)
-    for figure, floor in FLOORS.items():
-        assert scores.rate(figure) >= floor, (figure, cli.report(scores))
-    assert scores.macro_f1() >= FLOORS["intent"] - 0.02
+    for figure in FIGURES:
+        floor = MEASURED.get(name, {}).get(figure, 1.0)
+        got = scores.macro_f1() if figure == "macro_f1" else scores.rate(figure)
+        assert got >= floor - 1e-9, (figure, cli.report(scores))
 
 
 @pytest.mark.parametrize("name", LABELLED)
@@ -85,7 +92,15 @@ def test_every_stop_is_honoured(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl", "heldout5.jsonl"],
+    [
+        "heldout.jsonl",
+        "heldout2.jsonl",
+        "heldout3.jsonl",
+        "heldout4.jsonl",
+        "heldout5.jsonl",
+        "heldout6.jsonl",
+        "heldout7.jsonl",
+    ],
 )
 def test_emergencies_flagged_and_only_them(name):
     understander = shipped_understander()
@@ -101,7 +116,8 @@ def test_understand_command_reads_lines_and_jsonl(monkeypatch, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["intent"] for r in rows] == ["find_place", "privacy"]
     assert rows[0]["near"] == "bellevue" and rows[0]["service"] == "print"
-    assert set(rows[0]) == {"text", "intent", "topic", "near", "service", "open_now", "confidence"}
+    assert set(rows[0]) == {"text", "intent", "topic", "near", "service", "open_now", "confidence",
+                            "emergency", "scam", "social", "language"}  # fmt: skip
 
 
 def test_eval_command_prints_figures_matrix_and_errors(monkeypatch, capsys, tmp_path):
@@ -114,18 +130,21 @@ def test_eval_command_prints_figures_matrix_and_errors(monkeypatch, capsys, tmp_
                       "near": None, "service": None, "open_now": False}) + "\n",
         encoding="utf-8",
     )  # fmt: skip
-    assert cli.run_eval(argparse.Namespace(file=labelled)) == 0
+    assert cli.run_eval(argparse.Namespace(files=[labelled])) == 0
     out = capsys.readouterr().out
     assert "intent accuracy 0.500" in out and "confusion" in out
     assert "b: intent: 'greeting' -> 'privacy' | STOP" in out
+    assert "rules intent" in out and "model intent" in out and "both intent" in out
 
 
 def test_eval_command_fails_on_a_missing_file(tmp_path):
-    assert cli.run_eval(argparse.Namespace(file=tmp_path / "missing.jsonl")) == 1
+    assert cli.run_eval(argparse.Namespace(files=[tmp_path / "missing.jsonl"])) == 1
 
 
 def test_commands_are_registered():
     parser = argparse.ArgumentParser()
     cli.add_understanding_commands(parser.add_subparsers())
     assert parser.parse_args(["eval", "x.jsonl"]).func is cli.run_eval
+    assert parser.parse_args(["eval"]).files == []
+    assert parser.parse_args(["understanding", "train"]).func is cli.run_train
     assert parser.parse_args(["understand"]).func is cli.run_understand

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.understanding import CLARIFY_BELOW
@@ -186,3 +188,36 @@ def test_asking_what_we_do_is_a_greeting_without_social_talk(text):
 )
 def test_language_when_the_words_say_it(text, language):
     assert understand(text).language == language
+
+
+def _emergency_set() -> list[dict]:
+    from tests.understanding_fixtures import ROOT
+
+    path = ROOT / "tests" / "data" / "emergencies.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+
+def test_emergency_set_recall_is_one_and_look_alikes_stay_quiet():
+    cases = _emergency_set()
+    distress = [c for c in cases if c["emergency"]]
+    missed = [c["text"] for c in distress if not understand(c["text"]).emergency]
+    assert not missed  # recall 1.0
+    wrong_kind = [c["text"] for c in distress if understand(c["text"]).emergency != c["emergency"]]
+    assert not wrong_kind
+    alarms = [c["text"] for c in cases if not c["emergency"] and understand(c["text"]).emergency]
+    assert not alarms
+
+
+@pytest.mark.parametrize(
+    "name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl",
+             "heldout5.jsonl", "heldout6.jsonl", "heldout7.jsonl", "dev.jsonl", "extra.jsonl"],
+)  # fmt: skip
+def test_every_labelled_emergency_is_flagged(name):
+    from tests.understanding_fixtures import ROOT
+
+    path = ROOT / "tests" / "data" / name
+    cases = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+    missed = [
+        c["text"] for c in cases if c.get("emergency") and not understand(c["text"]).emergency
+    ]
+    assert not missed

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bot.content.addresses import import_addresses
+from bot.content.curators import add_curator_commands
 from bot.content.formats import FORMATS
 from bot.content.importer import import_places
 from bot.content.kinds import counts_by_kind_and_quartier
@@ -60,6 +61,7 @@ def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
     apply.add_argument("--accept", action="append", required=True, help="id acceptés, ou all")
     apply.add_argument("--by", required=True, help="qui relit (écrit dans notes)")
     apply.set_defaults(func=run_sync_apply)
+    add_curator_commands(commands)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.channels.gsm import segment_count, to_gsm7
 from bot.channels.plain import render_plain
+from bot.content.stops import is_stop
 from bot.content.texts import folded
 from bot.messages import Reply
 
@@ -69,7 +70,19 @@ def first_place(text: str, places: Sequence[PlacePoint]) -> PlacePoint | None:
 
 
 class Checker:
-    """Judges turns against the places of one content base."""
+    """Judges turns against the places of one content base (`Checker.of(content)`)."""
+
+    @classmethod
+    def of(cls, content: Any) -> Checker:
+        """The places of content/lieux.csv by name; an itinerant place's stops are not rows
+        of that file and do not count."""
+        return cls(
+            [
+                PlacePoint(folded(p.nom), p.latitude, p.longitude)
+                for p in content.places
+                if not is_stop(p)
+            ]  # fmt: skip
+        )
 
     def __init__(self, places: Sequence[PlacePoint]) -> None:
         self.places = [p for p in places if p.folded_name]

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from bot.content.language import INTENTS
 from bot.understanding.evaluation import Scores, score
-from bot.understanding.understander import Understander
+from bot.understanding.understander import MODES, Understander
+
+DATA = Path("tests/data")  # the labelled sets, from the repository root
 
 SHORT_NAMES = {"find_place": "place", "housing_internet": "housing", "find_mediator": "mediator",
                "talk_to_human": "human", "greeting": "greet", "privacy": "privacy",
@@ -24,9 +26,17 @@ def add_understanding_commands(subparsers: argparse._SubParsersAction) -> None:
         "understand", help="read messages on stdin (lines or JSONL with `text`), print JSON"
     )
     understand.set_defaults(func=run_understand)
-    evaluate = subparsers.add_parser("eval", help="score a labelled JSONL file")
-    evaluate.add_argument("file", type=Path)
+    evaluate = subparsers.add_parser(
+        "eval", help="score labelled JSONL files: rules, model and both (default: tests/data)"
+    )
+    evaluate.add_argument("files", type=Path, nargs="*")
     evaluate.set_defaults(func=run_eval)
+    understanding = subparsers.add_parser("understanding", help="the understanding's model")
+    actions = understanding.add_subparsers(dest="action", required=True)
+    train = actions.add_parser("train", help="train the second opinion (writes its model file)")
+    train.add_argument("--data", type=Path, default=Path("tests/data"), help="labelled sets")
+    train.add_argument("--out", type=Path, default=None, help="model file to write")
+    train.set_defaults(func=run_train)
 
 
 def load_understander() -> Understander:
@@ -36,9 +46,9 @@ def load_understander() -> Understander:
     return Understander.from_content(load_content(Path(os.environ.get("CONTENT_DIR", "content"))))
 
 
-def predict(understander: Understander, text: str) -> dict:
+def predict(understander: Understander, text: str, mode: str = "both") -> dict:
     """The JSON object printed for one message."""
-    result = understander.understand(text)
+    result = understander.understand(text, mode=mode)
     return {
         "text": text,
         "intent": result.intent,
@@ -47,6 +57,10 @@ def predict(understander: Understander, text: str) -> dict:
         "service": result.service,
         "open_now": result.open_now,
         "confidence": result.confidence,
+        "emergency": result.emergency,
+        "scam": result.scam,
+        "social": result.social,
+        "language": result.language,
     }
 
 
@@ -72,15 +86,56 @@ def run_understand(args: argparse.Namespace) -> int:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    """Print the figures, the confusion matrix and the errors; 1 if the file is unreadable."""
-    try:
-        gold = [json.loads(line) for line in args.file.read_text("utf-8").splitlines() if line]
-    except (OSError, ValueError) as error:
-        print(f"{args.file}: {error}", file=sys.stderr)
-        return 1
+    """The three-way table (rules / model / both) for each file; for one file, the details
+    of "both": figures, confusion matrix and errors. 1 if a file is unreadable."""
+    files = args.files or sorted(DATA.glob("*.jsonl"))
+    sets = {}
+    for path in files:
+        try:
+            sets[path] = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        except (OSError, ValueError) as error:
+            print(f"{path}: {error}", file=sys.stderr)
+            return 1
+        if not args.files and not all("intent" in case for case in sets[path]):
+            del sets[path]  # emergencies.jsonl: the distress detector's set, without intents
+    files = list(sets)
     understander = load_understander()
-    scores = score((predict(understander, case["text"]), case) for case in gold)
-    print(report(scores))
+    table = {
+        (path, mode): score((predict(understander, c["text"], mode), c) for c in gold)
+        for path, gold in sets.items()
+        for mode in MODES
+    }
+    if len(files) == 1:
+        print(report(table[files[0], "both"]), end="\n\n")
+    print(three_way(table, list(sets)))
+    return 0
+
+
+def three_way(table: dict, paths: list[Path]) -> str:
+    """Intent accuracy, macro-F1 and fully correct per set, for the rules, the model and both."""
+    head = f"{'set':<16}{'n':>5}" + "".join(
+        f"  {m + ' intent':>13}{'F1':>6}{'full':>6}" for m in MODES
+    )
+    lines = [head]
+    for path in paths:
+        row = f"{path.name:<16}{table[path, MODES[0]].total:>5}"
+        for mode in MODES:
+            s = table[path, mode]
+            row += f"  {s.rate('intent'):>13.3f}{s.macro_f1():>6.3f}{s.rate('fully_correct'):>6.3f}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train the statistical second opinion from the labelled sets and the content."""
+    from bot.content import load_content
+    from bot.understanding import classifier, training
+
+    content = load_content(Path(os.environ.get("CONTENT_DIR", "content")))
+    understander = Understander.from_content(content)
+    out = args.out or classifier.MODEL_FILE
+    done = training.build(args.data, content.language, understander.words_for_model, out)
+    print(f"{out}: {done['messages']} messages, {done['features']} features, {done['bytes']} bytes")
     return 0
 
 

@@ -25,8 +25,9 @@ def menu_choice(
 
 
 def yes_no(words: Sequence[str], hits: Mapping[str, list[Hit]]) -> str | None:
-    """ "yes" or "no" when the message starts with or just is an answer, else None."""
-    found = [(h.start, kind) for kind in ("yes", "no") for h in hits.get(kind, ())]
+    """ "yes", "no" or "unknown" ("je sais pas") when the message starts with or just is an
+    answer, else None."""
+    found = [(h.start, kind) for kind in ("unknown", "yes", "no") for h in hits.get(kind, ())]
     if not found:
         return None
     start, kind = min(found)

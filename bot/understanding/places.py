@@ -62,11 +62,18 @@ class PlaceFinder:
                     if known is None or known.kind == "voie" and entry.kind != "voie":
                         self.names[words] = entry
         self.longest = max((len(k) for k in self.names), default=1)
+        # the lengths of the names starting with each word, longest first
+        sizes: dict[str, set[int]] = {}
+        for words in self.names:
+            sizes.setdefault(words[0], set()).add(len(words))
+        self.sizes = {w: tuple(sorted(s, reverse=True)) for w, s in sizes.items()}
         # typo-tolerant names (not streets: too many, and a typo there rarely matters)
-        self.fuzzy: dict[int, dict[str, GazetteerEntry]] = {}
+        # bucketed by word count and first letter (a typo rarely hits the first letter)
+        self.fuzzy: dict[tuple[int, str], dict[str, GazetteerEntry]] = {}
         for words, entry in self.names.items():
             if entry.kind != "voie" and len(words) <= FUZZY_WORDS:
-                self.fuzzy.setdefault(len(words), {}).setdefault(" ".join(words), entry)
+                bucket = self.fuzzy.setdefault((len(words), words[0][0]), {})
+                bucket.setdefault(" ".join(words), entry)
         self.fuzzy_first = {name.split()[0] for names in self.fuzzy.values() for name in names}
         self.normaliser = normaliser
         self.common, self.streets, self.generic = common_words, streets, generic
@@ -78,7 +85,10 @@ class PlaceFinder:
 
     def _gazetteer_hit(self, words: Sequence[str], i: int, after_preposition: bool) -> int:
         """Length of the longest gazetteer name starting at words[i], or 0."""
-        for size in range(min(self.longest, len(words) - i), 0, -1):
+        left = len(words) - i
+        for size in self.sizes.get(words[i], ()):
+            if size > left:
+                continue
             key = tuple(words[i : i + size])
             if key in self.names:
                 # "la poste" is also "un poste internet": one everyday or cue word needs "à"
@@ -145,7 +155,7 @@ class PlaceFinder:
                 continue
             written = " ".join(self.normaliser.words(text[tokens[i].start : end]))
             needed = fuzzy_threshold(len(written))
-            names = self.fuzzy.get(len(written.split()))
+            names = self.fuzzy.get((len(written.split()), written[:1]))
             if needed is None or not names:
                 continue
             found = process.extractOne(

@@ -22,7 +22,7 @@ class Speller:
         self.prefixes = tuple(sorted(set(prefixes)))  # words starting so are known too
         # candidates share the first letter and have about the same length
         self.buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in self.known:
+        for word in sorted(self.known):  # sorted: ties go the same way in every process
             if len(word) >= MIN_LENGTH - 1 and word.isalpha():
                 self.buckets[word[0], len(word)].append(word)
         self.cache: dict[str, str] = {}

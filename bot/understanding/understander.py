@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from bot.content.language import Language
 from bot.content.model import GazetteerEntry
 from bot.understanding import context
+from bot.understanding.classifier import MODEL_FILE, IntentModel
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
 from bot.understanding.intents import Decision, Signals, decide
 from bot.understanding.languages import language_of
-from bot.understanding.model import CLARIFY_BELOW, Pending, Understood
+from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
 from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
@@ -40,10 +42,29 @@ def telegraphic(pattern: Pattern) -> set[Pattern]:
     return {pattern, short}
 
 
+MODES = ("rules", "model", "both")
+CERTAIN = 0.7  # rules this sure keep the last word (and always STOP, distress, scams, menus)
+ACCEPT = 0.7  # the model's probability needed to overrule rules that are not sure
+MIN_KNOWN = 2  # words or word pairs of the message the model must have seen
+REQUESTS = frozenset({"find_place", "housing_internet", "find_mediator", "talk_to_human"})
+
+
+@cache
+def shipped_model() -> IntentModel | None:
+    """The model file shipped beside the code (one copy per process), or None without one."""
+    return IntentModel.load() if MODEL_FILE.exists() else None
+
+
 class Understander:
     """Reads residents' messages; all indexes are built once, at construction."""
 
-    def __init__(self, gazetteer: Sequence[GazetteerEntry], language: Language) -> None:
+    def __init__(
+        self,
+        gazetteer: Sequence[GazetteerEntry],
+        language: Language,
+        model: IntentModel | None | bool = True,
+    ) -> None:
+        self.model = shipped_model() if model is True else model or None
         self.normaliser = Normaliser(language.rewrites)
         compile_ = self._compile
         cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
@@ -111,10 +132,29 @@ class Understander:
         shouted = any(text[t.start : t.end] in SHOUTED_STOP for t in tokens)
         return tokens, Signals(words, dict(hits), "?" in text, shouted)
 
-    def understand(self, text: str, pending: Pending | None = None) -> Understood:
-        """Intent, slots and confidence of `text`, reading it as an answer to `pending`."""
+    def words_for_model(self, text: str) -> list[str]:
+        """The words the statistical model reads: normalised and spelling-corrected."""
+        return list(self.signals(text)[1].words)
+
+    def understand(
+        self, text: str, pending: Pending | None = None, mode: str = "both"
+    ) -> Understood:
+        """Intent, slots and confidence of `text`, reading it as an answer to `pending`.
+
+        `mode` is "both" (rules, and the model where they are not sure), "rules" or "model"
+        (the model's intent alone, for comparisons).
+        """
         tokens, signals = self.signals(text)
         decision = decide(signals)
+        if mode == "model" and self.model:
+            opinion = self.model.opinion(signals.words)
+            decision = Decision(opinion.intent, round(opinion.probability, 2))
+        elif mode == "both" and self.model and not _certain(decision):
+            opinion = self.model.opinion(signals.words)
+            # the model only names a request: hello, STOP and "unclear" need the rules' words
+            sure = opinion.probability >= ACCEPT and opinion.words_known >= MIN_KNOWN
+            if sure and opinion.intent in REQUESTS:
+                decision = Decision(opinion.intent, round(min(CERTAIN, opinion.probability), 2))
         if decision.confidence <= 0.3:
             decision = self._nearest_example(signals) or decision
         intent = decision.intent
@@ -122,22 +162,34 @@ class Understander:
         if intent in NEAR_INTENTS or pending and (pending.kind == "where" or pending.place):
             bare = pending is not None and pending.kind == "where"
             near = near_of(self.places, tokens, text, signals, bare, intent == "find_place")
+        # while places are on screen, "et pour scanner ?", "c ouvert la ?" follow them up
+        places_open = pending is not None and pending.place
         understood = Understood(
             intent=intent,
             topic=topic_of(signals) if intent == "find_mediator" else None,
             near=near,
-            service=service_of(signals) if intent == "find_place" else None,
-            open_now=intent == "find_place" and open_now_of(signals),
+            service=service_of(signals) if intent == "find_place" or places_open else None,
+            open_now=(intent == "find_place" or places_open) and open_now_of(signals),
             confidence=decision.confidence,
             emergency=decision.emergency,
             scam=decision.scam,
             social=social_of(signals) if intent == "greeting" else None,
             privacy_action=decision.privacy_action,
             language=language_of(text),
+            place=self._place(near, tokens, text, signals),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
         return self._in_context(understood, signals, pending)
+
+    def _place(
+        self, near: Near | None, tokens: list[Token], text: str, signals: Signals
+    ) -> Near | None:
+        """A gazetteer place named whatever the intent ("bonjour, j'habite à Pontanézen")."""
+        if near is not None:
+            return near if near.entry else None
+        found = near_of(self.places, tokens, text, signals, False)
+        return found if found is not None and found.entry else None
 
     def _nearest_example(self, signals: Signals) -> Decision | None:
         nearest = self.examples.nearest(signals.words)
@@ -163,3 +215,9 @@ class Understander:
             sure = 0.9 if understood.near.entry else 0.7
             changes = {"confidence": max(understood.confidence, sure)}
         return replace(understood, **changes) if changes else understood
+
+
+def _certain(decision: Decision) -> bool:
+    """Where the rules keep the last word: safety, privacy, and their confident decisions."""
+    safety = decision.emergency or decision.scam or decision.intent == "privacy"
+    return bool(safety) or decision.confidence >= CERTAIN

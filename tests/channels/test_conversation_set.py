@@ -13,8 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.channels import Pace, telegram
-from bot.content.texts import folded
-from bot.conversations.checks import Checker, PlacePoint, TurnRecord
+from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.script import Conversation, Step, load_conversations
 from bot.mediation.models import GroupPost
 from bot.messages import Choice, Reply
@@ -27,7 +26,7 @@ from tests.harness import PUBLIC, WEBHOOK_SECRET, WEDNESDAY_MORNING, gateway_set
 
 DEV_SET = Path(__file__).resolve().parent.parent / "data" / "conversations" / "dev.jsonl"
 RESIDENT, CHAT, GROUP = "+33612345678", 424242, -1001000000001
-CHECKER = Checker([PlacePoint(folded(p.nom), p.latitude, p.longitude) for p in CONTENT.places])
+CHECKER = Checker.of(CONTENT)
 
 
 class Gateway:

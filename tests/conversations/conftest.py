@@ -11,8 +11,7 @@ import pytest
 
 from bot.channels.plain import render_plain
 from bot.content import load_content
-from bot.content.texts import folded
-from bot.conversations.checks import Checker, PlacePoint, TurnRecord
+from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Session, migrated_template
 from bot.conversations.script import Step
 from tests.harness import CONTENT_DIR, SECRET, gateway_settings
@@ -55,7 +54,7 @@ class Resident:
         return TurnRecord(self.session.address.channel, "say", "", replies, posts)
 
 
-CHECKER = Checker([PlacePoint(folded(p.nom), p.latitude, p.longitude) for p in CONTENT.places])
+CHECKER = Checker.of(CONTENT)
 
 
 def point_of(name: str) -> tuple[float, float]:

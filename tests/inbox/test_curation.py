@@ -130,3 +130,22 @@ async def test_promote_a_faq_suggestion(tmp_path, content_copy):
         await post(gw, "/inbox/contenu/faq", id=str(suggestion_id))
         faq = (content_copy / "faq.yaml").read_text(encoding="utf-8")
         assert "Mot de passe CAF ?" in faq and "promue par Claire" in faq
+
+
+async def test_curator_command_gives_and_takes_the_role(tmp_path, content_copy, capsys):
+    from bot.content.curators import change_curators
+
+    async with running_gateway(tmp_path) as gw:
+        await gw.add_mediator("Anne")
+        async with gw.runtime.database.session() as session:
+            assert await change_curators(session, "add", "Anne") == 0
+            assert await change_curators(session, "add", "Personne") == 1
+            await session.commit()
+        await gw.login("Anne")
+        assert (await gw.client.get("/inbox/contenu")).status == 200
+        async with gw.runtime.database.session() as session:
+            await change_curators(session, "list", "")
+            assert await change_curators(session, "remove", "Anne") == 0
+            await session.commit()
+        assert (await gw.client.get("/inbox/contenu")).status == 403
+    assert "Anne\n" in capsys.readouterr().out

@@ -41,3 +41,17 @@ async def test_nothing_shown_under_five_people(sqlite_database):
     async with sqlite_database.session() as session:
         figures = await public_figures(session, NOW)
     assert figures.by_topic == [] and figures.answered == [] and figures.places == []
+
+
+async def test_residents_questions_reach_the_public_figures(sqlite_database):
+    from tests.harness import ConversationBot
+
+    bot = ConversationBot(sqlite_database, now=NOW)
+    for n in range(5):
+        await bot.say(f"+3360000010{n}", "ou imprimer a kerourien")
+    await bot.say("+33600000199", "jarrive pas a faire ma declaration caf a bellevue")
+    async with sqlite_database.session() as session:
+        figures = await public_figures(session, NOW)
+    assert ("2026-11", "find_place", "saint-pierre", 5, 5) in figures.by_topic
+    assert figures.places and figures.places[0][1] == 5  # the place shown first, 5 people
+    assert figures.hidden >= 1  # the CAF question of one person is not shown

@@ -1,14 +1,14 @@
 """public_questions (anonymous figures at /public), content_curators and content_changes
 
-Revision ID: 0006
-Revises: 0003 (the lead re-chains at merge)
+Revision ID: 0005
+Revises: 0004 (the lead re-chains at merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0003"  # main has 0003; the lead re-chains after 0005 at merge
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
