@@ -22,7 +22,7 @@ from bot.limits import CAPPED_KEY, WARNING_KEY, Pace, pace_of, ticket_allowed
 from bot.logs import fields
 from bot.mediation import tickets
 from bot.mediation.store import MediationRepository
-from bot.memory import recall, remember
+from bot.memory import KEPT_FOR, forget_dialogue, recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
@@ -220,6 +220,8 @@ class Engine:
     async def _turn(self, repo: Repository, state: TurnState) -> bool:
         """Answer one message; True when the resident's data was erased by it."""
         contact, conversation, message = state.contact, state.conversation, state.message
+        if self.clock() - aware(conversation.updated_at) > KEPT_FOR:
+            forget_dialogue(conversation)  # a day later, yesterday's list means nothing
         understood = self._understand(message, conversation)
         message.intent, message.confidence = understood.intent, understood.confidence
         if contact.opted_out and understood.privacy_action not in ("start", "forget"):
@@ -243,7 +245,10 @@ class Engine:
         if pace is not Pace.ANSWER:
             return False
         location = _location(message)
-        handler, step = self._route(understood, conversation, location, message.text)
+        if _only_media(message):
+            handler, step = handlers.MEDIA, None  # a voice note, a photo: say what we read
+        else:
+            handler, step = self._route(understood, conversation, location, message.text)
         known = recall(conversation.memory, self.clock())
         turn = Turn(
             text=message.text,
@@ -447,6 +452,11 @@ async def _count_question(
         place_id=venue and place_ids.get((venue.name, venue.latitude, venue.longitude)),
         handed_off=outcome.handoff is not None,
     )
+
+
+def _only_media(message: Message) -> bool:
+    """A voice note, a photo without caption, a sticker…: nothing the bot can read."""
+    return not message.text.strip() and bool((message.payload or {}).get("media"))
 
 
 def _passes_open_ticket(understood: Understood, text: str) -> bool:
