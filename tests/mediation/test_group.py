@@ -183,3 +183,65 @@ async def test_a_photo_on_an_open_ticket_is_posted_as_an_inbox_link(tmp_path):
         post = await until(lambda: [p for p in posts(telegram) if "[photo" in p["text"]])
         assert f"[photo : {PUBLIC}/inbox/media/" in post[0]["text"]
         assert picture not in post[0]["text"]  # the platform's link stays ours
+
+
+SUPERGROUP = -1009876543210
+
+
+def posts_to(telegram: FakeTelegram, chat: int) -> list[dict]:
+    return [m for m in telegram.sent() if int(m["chat_id"]) == chat]
+
+
+async def test_a_group_upgraded_to_a_supergroup_is_followed_and_remembered(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    telegram.migrate(GROUP, SUPERGROUP)  # 400 + parameters.migrate_to_chat_id
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        post = await until(lambda: posts_to(telegram, SUPERGROUP))
+        assert "Nouveau ticket" in post[0]["text"]
+        await sms(client, "SM2", "c'est pour la CAF")
+        await until(lambda: any("#1 Habitant" in p["text"] for p in posts_to(telegram, SUPERGROUP)))
+        tried_old = [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+        assert len(tried_old) == 1  # refused once; later posts went to the new id directly
+
+    post_id = await first_post_id(tmp_path)
+    async with gateway(tmp_path, telegram, twilio) as client:  # a restart: read from the database
+        update = telegram.group_update(SUPERGROUP, "Bonjour, passez mardi.")
+        message = update["message"]
+        message["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+        message["reply_to_message"] = {"message_id": post_id, "date": 1, "chat": message["chat"]}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+        await until(lambda: any("passez mardi" in m["Body"] for m in twilio.sent))
+        await in_group_chat(client, telegram, SUPERGROUP, "/tickets")
+        await until(
+            lambda: any("Tickets ouverts" in p["text"] for p in posts_to(telegram, SUPERGROUP))
+        )
+        tried_old = [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+        assert len(tried_old) == 1
+
+
+async def test_the_service_message_of_an_upgrade_moves_the_group(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        service = telegram.group_update(GROUP, "")
+        del service["message"]["text"]
+        service["message"]["migrate_to_chat_id"] = SUPERGROUP
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        assert (await client.post("/telegram/webhook", json=service, headers=headers)).status == 200
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts_to(telegram, SUPERGROUP))
+        assert not [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+
+
+async def in_group_chat(client: TestClient, telegram: FakeTelegram, chat: int, text: str) -> None:
+    update = telegram.group_update(chat, text)
+    update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
