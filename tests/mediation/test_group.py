@@ -245,3 +245,36 @@ async def in_group_chat(client: TestClient, telegram: FakeTelegram, chat: int, t
     update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
     headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+
+
+async def post_update(client: TestClient, update: dict) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+
+
+async def test_a_command_typed_in_a_forum_topic_reaches_its_ticket(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        update = telegram.topic_update(GROUP, "/prendre 1", thread_id=3)
+        update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+        await post_update(client, update)
+        await until(lambda: any("pris en charge par Yann" in p["text"] for p in posts(telegram)))
+
+
+async def test_an_anonymous_admins_answer_reaches_the_resident(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram) and twilio.sent)
+        post_id = await first_post_id(tmp_path)
+        for text, signature in (("Passez mardi.", "Yann"), ("Ou jeudi.", None)):
+            update = telegram.anonymous_update(GROUP, text, signature)
+            chat = update["message"]["chat"]
+            update["message"]["reply_to_message"] = {"message_id": post_id, "date": 1, "chat": chat}
+            await post_update(client, update)
+        answer = await until(lambda: [m for m in twilio.sent if "Passez mardi" in m["Body"]])
+        assert "Yann" in answer[0]["Body"] and "GroupAnonymousBot" not in answer[0]["Body"]
+        other = await until(lambda: [m for m in twilio.sent if "Ou jeudi" in m["Body"]])
+        assert "Group" not in other[0]["Body"].split("--")[-1]
