@@ -46,8 +46,7 @@ def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
+    from bot.connections import run
     from bot.server import create_app
 
     settings = _settings()
@@ -56,7 +55,7 @@ def serve(args: argparse.Namespace) -> int:
         "to talk to the bot from a terminal: .venv/bin/aiguillage chat",
         flush=True,
     )
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    run(create_app(settings), settings)
     return 0
 
 

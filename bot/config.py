@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ class Settings:
     secret_key: str
     database_url: str = DEFAULT_DATABASE_URL
     content_dir: Path = Path("content")
-    host: str = "0.0.0.0"
+    host: str = "127.0.0.1"  # docker-compose sets 0.0.0.0 inside its container
     port: int = 8080
     public_base_url: str | None = None
     twilio_account_sid: str | None = None
@@ -35,12 +36,19 @@ class Settings:
     telegram_webhook_secret: str | None = None
     mediators_chat_id: int | None = None
     admin_token: str | None = None
+    metrics_token: str | None = None
     secret_key_previous: str | None = None
     retention_days: int = 180
     outbox_lease_seconds: int = 120
     ticket_reminder_minutes: int = 120
     ticket_idle_days: int = 7
     log_level: str = "INFO"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    header_timeout: float = 10.0  # seconds to send a request's head (and idle keep-alive)
+    body_timeout: float = 10.0  # seconds to send a request's body
+    max_connections: int = 500
+    sms_daily_limit: int | None = None  # replies by SMS a day; None: no cap
+    spool_dir: Path | None = None  # None: no spool (tests); `serve` reads SPOOL_DIR=./spool
 
     @property
     def sms_enabled(self) -> bool:
@@ -63,7 +71,7 @@ def load_settings(
         secret_key_previous=_secret_key(env, "SECRET_KEY_PREVIOUS", required=False),
         database_url=_database_url(env.get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         content_dir=_directory(env, "CONTENT_DIR", "content"),
-        host=env.get("HOST", "0.0.0.0"),
+        host=env.get("HOST", "127.0.0.1"),
         port=_integer(env, "PORT", 8080, 1, 65535),
         public_base_url=_url(env, "PUBLIC_BASE_URL"),
         twilio_account_sid=_matching(env, "TWILIO_ACCOUNT_SID", "AC", 34),
@@ -75,11 +83,18 @@ def load_settings(
         telegram_webhook_secret=_webhook_secret(env),
         mediators_chat_id=_chat_id(env),
         admin_token=env.get("ADMIN_TOKEN"),
+        metrics_token=env.get("METRICS_TOKEN"),
         retention_days=_integer(env, "RETENTION_DAYS", 180, 1, 3650),
         outbox_lease_seconds=_integer(env, "OUTBOX_LEASE_SECONDS", 120, 5, 3600),
         ticket_reminder_minutes=_integer(env, "TICKET_REMINDER_MINUTES", 120, 1, 10080),
         ticket_idle_days=_integer(env, "TICKET_IDLE_DAYS", 7, 1, 365),
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        trusted_proxies=_networks(env, "TRUSTED_PROXIES", "127.0.0.1/32,::1/128"),
+        header_timeout=_integer(env, "HEADER_TIMEOUT", 10, 1, 300),
+        body_timeout=_integer(env, "BODY_TIMEOUT", 10, 1, 300),
+        max_connections=_integer(env, "MAX_CONNECTIONS", 500, 10, 100_000),
+        sms_daily_limit=_integer(env, "SMS_DAILY_LIMIT", 0, 0, 10_000_000) or None,
+        spool_dir=Path(env.get("SPOOL_DIR", "spool")),
     )
 
 
@@ -178,6 +193,19 @@ def _chat_id(env: Mapping[str, str]) -> int | None:
         raise SettingsError(
             f"MEDIATORS_CHAT_ID={raw!r} is not a Telegram chat id (e.g. -1001234567890)"
         ) from None
+
+
+def _networks(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses or CIDR networks, e.g. 172.16.0.0/12,::1."""
+    networks = []
+    for part in filter(None, (p.strip() for p in env.get(name, default).split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{name}: {part!r} is not an address or a network such as 172.16.0.0/12"
+            ) from None
+    return tuple(networks)
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:

@@ -24,8 +24,10 @@ from bot.mediation import tickets
 from bot.mediation.store import MediationRepository
 from bot.memory import recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
-from bot.metrics import HANDOFFS, LIMITED, TURN_SECONDS, TURNS
+from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
+from bot.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
+from bot.privacy.erasure import checkpoint
 from bot.repository import Repository, TurnState
 from bot.spoken import aware
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
@@ -107,15 +109,16 @@ class Engine:
 
     async def process_pending(self) -> int:
         """Answer messages accepted but not answered (a crash, a database outage during their
-        turn); returns how many were found. One failing turn does not hold up the others."""
+        turn); returns how many were found. A failing turn is retried after a backoff and
+        given up after a few (bot.poison), so it never holds up the others."""
         async with self.database.session() as session:
-            messages = await Repository(session, self.cipher).unprocessed_inbound()
-        for accepted in [Accepted(m.id, m.contact_id) for m in messages]:
+            pending = await due_unprocessed(session, self.clock())
+        for accepted in [Accepted(message_id, contact_id) for message_id, contact_id in pending]:
             try:
                 await self.process(accepted)
             except Exception:
                 log.exception("turn.failed", extra=fields(message=accepted.message_id))
-        return len(messages)
+        return len(pending)
 
     async def follow_up_tickets(self, idle_days: int) -> int:
         """Tell residents whose promised answer is late (with a place that can help) and
@@ -169,7 +172,16 @@ class Engine:
         return tuple(r for r in outcome.replies if r.key == "place.card")
 
     async def process(self, accepted: Accepted) -> None:
-        """Run the turn of one stored message, once, serialised per contact."""
+        """Run the turn of one stored message, once, serialised per contact; a failure that
+        is not a database outage counts against the message."""
+        try:
+            await self._process(accepted)
+        except Exception as error:
+            if not is_outage(error):
+                await self._turn_failed(accepted)
+            raise
+
+    async def _process(self, accepted: Accepted) -> None:
         lock = self._locks.setdefault(accepted.contact_id, asyncio.Lock())
         async with lock, self.database.session() as session:
             repo = Repository(session, self.cipher)
@@ -181,6 +193,21 @@ class Engine:
             if not erased:
                 state.message.processed_at = self.clock()
             await session.commit()
+        if erased:
+            await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too
+
+    async def _turn_failed(self, accepted: Accepted) -> None:
+        try:
+            async with self.database.session() as session:
+                attempts = await record_failed_turn(session, accepted.message_id, self.clock())
+                await session.commit()
+        except Exception:  # the failure is logged by the caller; the sweep tries again
+            return
+        if attempts >= MAX_TURN_ATTEMPTS:
+            DEAD_LETTERS.inc()
+            log.error(
+                "turn.dead_letter", extra=fields(message=accepted.message_id, attempts=attempts)
+            )
 
     async def _turn(self, repo: Repository, state: TurnState) -> bool:
         """Answer one message; True when the resident's data was erased by it."""
@@ -288,11 +315,11 @@ class Engine:
             return handlers.for_intent("privacy"), None
         if understood.emergency:
             return handlers.EMERGENCY, None
-        if understood.scam:
-            return handlers.SCAM, None
+        owner, _, step = (conversation.step or "").partition(":")
+        if understood.scam:  # after the warning, more about the same message is its follow-up
+            return handlers.SCAM, step if owner == handlers.SCAM.NAME else None
         if understood.menu_choice in handlers.INTENTS:
             return handlers.for_intent(understood.menu_choice), None
-        owner, _, step = (conversation.step or "").partition(":")
         owner_handler = handlers.by_name(owner)
         content = self.knowledge.content
         if owner and _continues(understood, location, owner_handler, text, step, content):

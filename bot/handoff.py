@@ -18,7 +18,7 @@ from bot.spoken import aware, local, spoken_moment
 from bot.turn import Handoff
 
 ACK_AGAIN_AFTER = timedelta(hours=2)  # a resident still writing hours later is told again
-ASKED_AGAIN_AFTER = timedelta(minutes=10)  # "allo ??" is answered, but not every minute
+ASKED_AGAIN_AFTER = timedelta(minutes=1)  # "allo ??" is always answered, a burst once
 
 
 class Notifier(Protocol):

@@ -4,6 +4,8 @@ queue and ticket figures read from the database at each scrape. No label holds p
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import time
 from collections.abc import Awaitable, Callable
 
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import OutboxItem, Ticket
+from bot.poison import dead_letters
 from bot.repository import OPEN_STATUSES
 
 REGISTRY = CollectorRegistry()
@@ -52,6 +55,11 @@ UNUSABLE = Counter(
     ["channel", "reason"],
     registry=REGISTRY,
 )
+DEAD_LETTERS = Counter(
+    "aiguillage_dead_letters",
+    "Residents' messages given up on after repeated failed turns, in this process",
+    registry=REGISTRY,
+)
 REQUEST_SECONDS = Histogram(
     "aiguillage_request_seconds",
     "Time to handle an HTTP request (webhooks: until the platform is acknowledged), by route",
@@ -79,16 +87,41 @@ async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
         REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
 
 
-def mount(app: web.Application, runtime_key: web.AppKey) -> None:
-    """Serve GET /metrics (no personal data in it; restrict it at the proxy if you wish)."""
+def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = None) -> None:
+    """Serve GET /metrics: with `token`, to `Authorization: Bearer <token>` only; without
+    one, only to a client on this host that no proxy forwarded (so not to the world
+    through a reverse proxy that forwards everything)."""
+    reading: dict[str, asyncio.Future[list[Metric]]] = {}
+
+    async def gauges(request: web.Request) -> list[Metric]:
+        """The database's figures; scrapes arriving while they are read share that read."""
+        if "now" in reading:
+            return await asyncio.shield(reading["now"])
+        future = reading["now"] = asyncio.get_running_loop().create_future()
+        try:
+            async with request.app[runtime_key].database.session() as session:
+                future.set_result(await database_gauges(session))
+        except Exception as error:
+            future.set_exception(error)
+        finally:
+            del reading["now"]
+        return future.result()
 
     async def exposition(request: web.Request) -> web.Response:
-        runtime = request.app[runtime_key]
-        async with runtime.database.session() as session:
-            gauges = await database_gauges(session)
-        return web.Response(body=text_format(gauges), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        if not _allowed(request, token):
+            raise web.HTTPForbidden(text="metrics: set METRICS_TOKEN and send it as a bearer\n")
+        body = text_format(await gauges(request))
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app.router.add_get("/metrics", exposition)
+
+
+def _allowed(request: web.Request, token: str | None) -> bool:
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(errors="surrogateescape"), token.encode())
+    direct = "X-Forwarded-For" not in request.headers and "Forwarded" not in request.headers
+    return direct and request.remote in ("127.0.0.1", "::1")
 
 
 async def database_gauges(session: AsyncSession) -> list[Metric]:
@@ -110,7 +143,12 @@ async def database_gauges(session: AsyncSession) -> list[Metric]:
     counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
     for status, count in counts.items():
         tickets.add_metric([status], count)
-    return [outbox, tickets]
+    dead = GaugeMetricFamily(
+        "aiguillage_unanswered_dead_letters",
+        "Residents' messages given up on after repeated failed turns (see the inbox)",
+        value=await dead_letters(session),
+    )
+    return [outbox, tickets, dead]
 
 
 def text_format(gauges: list[Metric]) -> bytes:

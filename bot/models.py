@@ -69,6 +69,8 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.poison)
+    retry_at: Mapped[datetime | None]  # the next attempt after a failed turn
 
 
 class OutboxItem(Base):
@@ -77,7 +79,7 @@ class OutboxItem(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        Index("ix_outbox_contact_status", "contact_id", "status"),  # a resident's unsent rows
+        Index("ix_outbox_lane_status", "lane", "status"),  # a destination's unsent rows
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +93,7 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     platform_id: Mapped[str | None] = mapped_column(String(100), index=True)
     bypass_opt_out: Mapped[bool] = mapped_column(default=False)
+    lane: Mapped[str | None] = mapped_column(String(40))  # the destination, paced on its own
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 

@@ -21,8 +21,8 @@ from bot.channels import DeliveryError, Pace, Sender
 from bot.crypto import AddressCipher, redact
 from bot.db import Database
 from bot.logs import fields
-from bot.messages import Address
-from bot.outbox_rows import ClaimedItem
+from bot.messages import Address, Reply, reply_to_dict
+from bot.outbox_rows import PER_LANE, ClaimedItem
 from bot.repository import Repository
 
 log = logging.getLogger("aiguillage.outbox")
@@ -33,6 +33,62 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10  # 2 s doubling to 17 min: about 34 minutes of platform outage survived
 BASE_DELAY = 2.0  # seconds; doubles at each attempt, capped at MAX_DELAY
 MAX_DELAY = 3600.0
+MAX_LANES = 50  # destinations being sent to at once by one process
+DIGEST_ABOVE = 10  # posts waiting for the mediators' group beyond this become one digest
+
+
+# What a daily SMS cap never holds back: people answering, and what must be confirmed.
+ALWAYS_SENT = frozenset(
+    {"ticket.answer", "ticket.closed", "handoff", "handoff.soon", "handoff.later",
+     "stop.confirm", "start.confirm", "forget.confirm", "emergency"}
+)  # fmt: skip
+
+
+class DailyCap:
+    """SMS sent since midnight (UTC), read from the database now and then (every process
+    shares it) and counted here in between."""
+
+    REFRESH = timedelta(seconds=30)
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._day: datetime | None = None
+        self._sent = 0
+        self._read_at: datetime | None = None
+        self._warned: datetime | None = None
+
+    async def sent_today(self, repo: Repository, now: datetime) -> int:
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._day != day or self._read_at is None or now - self._read_at > self.REFRESH:
+            self._day, self._read_at = day, now
+            self._sent = await repo.sent_since("sms", day)
+        return self._sent
+
+    def claimed(self, count: int) -> None:
+        self._sent += count
+
+    def tomorrow(self, now: datetime) -> datetime:
+        return now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+    def warn_today(self, now: datetime) -> bool:
+        """True once a day: the first time the cap holds something back."""
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._warned == day:
+            return False
+        self._warned = day
+        return True
+
+
+def backlog_digest(counts: dict[str, int], inbox_url: str = "/inbox/") -> str:
+    """The post that replaces a backlog in the mediators' group."""
+    tickets = counts.get("ticket", 0)
+    others = sum(counts.values()) - tickets
+    parts = []
+    if tickets:
+        parts.append(f"{tickets} nouvelle{'s' * (tickets > 1)} demande{'s' * (tickets > 1)}")
+    if others:
+        parts.append(f"{others} autre{'s' * (others > 1)} message{'s' * (others > 1)}")
+    return f"{' et '.join(parts)} en attente : voir la messagerie {inbox_url}"
 
 
 def backoff(attempts: int) -> float:
@@ -66,7 +122,8 @@ class Pacer:
 
 
 class OutboxWorker:
-    """Sends due rows through the channel senders it is given."""
+    """Sends due rows through the channel senders it is given, each destination in its own
+    lane: rows to one address go in order and at its pace, while other lanes go on."""
 
     def __init__(
         self,
@@ -77,6 +134,10 @@ class OutboxWorker:
         poll_interval: float = 0.5,
         batch: int = 20,
         lease: timedelta = LEASE,
+        digest_to: Address | None = None,
+        digest_text: Callable[[dict[str, int]], str] | None = None,
+        digest_above: int = DIGEST_ABOVE,
+        sms_daily_limit: int | None = None,
     ) -> None:
         self.database = database
         self.cipher = cipher
@@ -85,8 +146,13 @@ class OutboxWorker:
         self.poll_interval = poll_interval
         self.batch = batch
         self.lease = lease
+        self.digest_to = digest_to  # the mediators' group: its backlog becomes one post
+        self.digest_text = digest_text or backlog_digest
+        self.digest_above = digest_above
+        self.sms_cap = DailyCap(sms_daily_limit) if sms_daily_limit else None
         self._wake = asyncio.Event()
         self._pacers: dict[str, Pacer] = {}
+        self._busy: dict[str, asyncio.Task] = {}  # lane -> the task sending its rows
 
     def wake(self) -> None:
         """Look for due rows now rather than at the next poll."""
@@ -94,36 +160,111 @@ class OutboxWorker:
 
     async def run(self) -> None:
         """Send due rows until cancelled; a database outage is logged and waited out."""
-        while True:
-            self._wake.clear()  # before sending: a wake-up during the batch is not lost
-            try:
-                sent = await self.send_due()
-            except Exception:
-                log.exception("outbox.error")
-                sent = 0
-            if sent < self.batch:
-                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel
-                # that lands as the wake-up fires, and a stopping server then waits forever.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.poll_interval):
-                        await self._wake.wait()
+        try:
+            while True:
+                self._wake.clear()  # before claiming: a wake-up meanwhile is not lost
+                try:
+                    claimed = len(await self._start_lanes())
+                except Exception:
+                    log.exception("outbox.error")
+                    claimed = 0
+                if claimed < self.batch:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                    # cancel that lands as the wake-up fires, and a stopping server then
+                    # waits forever.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.poll_interval):
+                            await self._wake.wait()
+        finally:
+            lanes = list(self._busy.values())
+            for task in lanes:
+                task.cancel()  # each hands back the rows it had not tried
+            await asyncio.gather(*lanes, return_exceptions=True)
 
     async def send_due(self) -> int:
-        """Claim and send one batch of due rows; returns how many were claimed.
+        """Claim one batch of due rows and send them; returns how many were claimed."""
+        started = await self._start_lanes()
+        await asyncio.gather(*(task for task, _ in started))
+        return sum(count for _, count in started)
 
-        Rows to one address go in order; different addresses are served concurrently."""
-        if not self.senders:
-            return 0
+    async def _start_lanes(self) -> list[tuple[asyncio.Task, int]]:
+        """Claim due rows of the lanes not being sent, and start a task per lane."""
+        room = MAX_LANES - len(self._busy)
+        if not self.senders or room <= 0:
+            return []
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
-            channels = tuple(self.senders)
-            claimed = await repo.claim_due(self.clock(), self.batch, self.lease, channels)
+            await self._digest(repo)
+            claimed = await repo.claim_due(
+                self.clock(),
+                min(self.batch, room * PER_LANE),
+                self.lease,
+                tuple(self.senders),
+                busy=tuple(self._busy),
+            )
+            if self.sms_cap is not None:
+                claimed = await self._within_sms_cap(repo, claimed)
             await session.commit()
-        by_address: dict[Address, list[ClaimedItem]] = {}
+        by_lane: dict[str, list[ClaimedItem]] = {}
         for item in claimed:
-            by_address.setdefault(item.address, []).append(item)
-        await asyncio.gather(*(self._deliver_in_order(items) for items in by_address.values()))
-        return len(claimed)
+            by_lane.setdefault(item.lane, []).append(item)
+        started = []
+        for lane, items in by_lane.items():
+            task = asyncio.get_running_loop().create_task(self._deliver_in_order(items))
+            self._busy[lane] = task
+            task.add_done_callback(lambda _, lane=lane: self._lane_done(lane))
+            started.append((task, len(items)))
+        return started
+
+    async def _within_sms_cap(
+        self, repo: Repository, claimed: list[ClaimedItem]
+    ) -> list[ClaimedItem]:
+        """Past SMS_DAILY_LIMIT, the bot's own SMS wait for tomorrow; mediators' answers,
+        hand-off notices, STOP/OUBLIE confirmations and emergencies still go. The
+        mediators are told once a day."""
+        cap, now = self.sms_cap, self.clock()
+        sent = await cap.sent_today(repo, now)
+        deferred = []
+        for item in claimed:
+            if item.address.channel != "sms" or item.payload.get("key") in ALWAYS_SENT:
+                continue
+            if sent >= cap.limit:
+                deferred.append(item)
+            else:
+                sent += 1  # counted now: a batch cannot overshoot the cap
+        cap.claimed(len([i for i in claimed if i.address.channel == "sms"]) - len(deferred))
+        if not deferred:
+            return claimed
+        await repo.defer([i.id for i in deferred], cap.tomorrow(now))
+        if cap.warn_today(now):
+            log.warning("outbox.sms_daily_limit", extra=fields(limit=cap.limit))
+            if self.digest_to is not None:
+                text = (
+                    f"⚠ Plafond de {cap.limit} SMS par jour atteint : le bot ne répond plus "
+                    "par SMS avant demain. Vos réponses aux habitants partent toujours."
+                )
+                await repo.queue_to_address(self.digest_to, reply_to_dict(Reply(text)), now)
+        return [i for i in claimed if i not in deferred]
+
+    def _lane_done(self, lane: str) -> None:
+        self._busy.pop(lane, None)
+        self.wake()  # the lane's next rows, if any, may go now
+
+    async def _digest(self, repo: Repository) -> None:
+        """The mediators' group fell behind: what waits becomes one post."""
+        if self.digest_to is None or self.digest_to.channel not in self.senders:
+            return
+        lane = repo.lane_of(self.digest_to)
+        if lane in self._busy:
+            return
+        digested = await repo.digest_backlog(
+            lane,
+            self.clock(),
+            self.digest_above,
+            lambda counts: reply_to_dict(Reply(self.digest_text(counts))),
+        )
+        if digested:
+            log.warning("outbox.digested", extra=fields(rows=digested))
 
     async def _deliver_in_order(self, items: list[ClaimedItem]) -> None:
         untried = list(items)

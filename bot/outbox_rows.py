@@ -5,20 +5,23 @@ Part of the repository (`bot.repository.Repository` inherits them), kept apart f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import String, Table, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.parts import reply_parts
 from bot.crypto import AddressCipher
+from bot.mediation.models import GroupPost
 from bot.messages import Address, Reply, reply_to_dict
 from bot.models import Contact, Message, OutboxItem
 
 CONTACTS: Table = Contact.__table__  # Core statements on the per-message path: no unit of work
 OUTBOX: Table = OutboxItem.__table__
+LANE_HASH = 24  # hex characters of the address's keyed hash in a lane's name
+PER_LANE = 5  # rows of one destination claimed at once; its next ones once these are sent
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class ClaimedItem:
     address: Address
     payload: dict
     attempts: int
+    lane: str
 
 
 class OutboxRows:
@@ -53,6 +57,7 @@ class OutboxRows:
                 payload=reply_to_dict(part),
                 next_attempt_at=now,
                 bypass_opt_out=bypass_opt_out,
+                lane=f"{contact.channel}:{contact.address_hash[:LANE_HASH]}",
                 created_at=now,
             )
             for part in reply_parts(contact.channel, reply)
@@ -77,41 +82,71 @@ class OutboxRows:
             recipient_encrypted=self.cipher.encrypt(address.value),
             payload=payload,
             next_attempt_at=now,
+            lane=self.lane_of(address),
             created_at=now,
         )
         self.session.add(item)
         return item
 
+    def lane_of(self, address: Address) -> str:
+        """The lane of the rows to this address (no address in clear in it)."""
+        hashed = self.cipher.lookup_hash(address.channel, address.value)
+        return f"{address.channel}:{hashed[:LANE_HASH]}"
+
     async def claim_due(
-        self, now: datetime, limit: int, lease: timedelta, channels: tuple[str, ...]
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        channels: tuple[str, ...],
+        busy: Collection[str] = (),
+        per_lane: int = PER_LANE,
     ) -> list[ClaimedItem]:
         """Claim due rows for this worker; a crashed worker's claims come back after `lease`.
+        At most `per_lane` rows of one destination, none of the `busy` ones (still being
+        sent): a backlog to one destination never holds back the others.
         Rows to a contact who opted out meanwhile are cancelled, unless they bypass it."""
-        # A resident's rows leave in order: a row waits while an earlier one to the same
-        # person waits for a retry or is being sent (the 2nd part of a reply, failed once,
-        # goes before the 3rd). Rows to the group (no contact) are not held.
+        lane = func.coalesce(OUTBOX.c.lane, cast(OUTBOX.c.id, String))
+        # A destination's rows leave in creation order: a row waits while an earlier one of
+        # its lane waits for a retry or is being sent (the 2nd part of a reply, failed once,
+        # goes before the 3rd).
         earlier = OUTBOX.alias("earlier")
         unsent_before = (
             select(earlier.c.id)
             .where(
-                earlier.c.contact_id == OUTBOX.c.contact_id,
+                earlier.c.lane == OUTBOX.c.lane,
                 earlier.c.id < OUTBOX.c.id,
                 earlier.c.status.in_(("pending", "sending")),
                 earlier.c.next_attempt_at > now,
             )
             .exists()
         )
-        query = (
-            select(OUTBOX, CONTACTS.c.opted_out)
-            .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
+        due = (
+            select(
+                OUTBOX.c.id,
+                OUTBOX.c.next_attempt_at,
+                func.row_number().over(partition_by=lane, order_by=OUTBOX.c.id).label("place"),
+            )
             .where(
                 OUTBOX.c.status.in_(("pending", "sending")),
                 OUTBOX.c.next_attempt_at <= now,
                 OUTBOX.c.channel.in_(channels),
                 ~unsent_before,
+                *([or_(OUTBOX.c.lane.is_(None), OUTBOX.c.lane.not_in(busy))] if busy else []),
             )
-            .order_by(OUTBOX.c.id)  # creation order: parts and replies to one person in turn
+            .subquery()
+        )
+        heads = (
+            select(due.c.id)
+            .where(due.c.place <= per_lane)
+            .order_by(due.c.next_attempt_at, due.c.id)
             .limit(limit)
+        )
+        query = (
+            select(OUTBOX, CONTACTS.c.opted_out)
+            .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
+            .where(OUTBOX.c.id.in_(heads.scalar_subquery()))
+            .order_by(OUTBOX.c.id)  # creation order: a lane's rows are sent in this order
             .with_for_update(skip_locked=True, of=OUTBOX)
         )
         rows = (await self.session.execute(query)).all()
@@ -136,9 +171,67 @@ class OutboxRows:
                 Address(row.channel, self.cipher.decrypt(row.recipient_encrypted)),
                 row.payload,
                 row.attempts + 1,
+                row.lane or f"row:{row.id}",
             )
             for row in claimed
         ]
+
+    async def digest_backlog(
+        self, lane: str, now: datetime, above: int, digest: Callable[[dict[str, int]], dict]
+    ) -> int:
+        """When more than `above` rows wait in `lane`, replace them with one row whose
+        payload `digest` makes from their count by kind ("ticket", "message"...; "" when
+        not about a ticket). Returns how many rows the digest replaced (0: none made)."""
+        waiting = select(OUTBOX.c.id).where(
+            OUTBOX.c.lane == lane, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now
+        )
+        ids = list(
+            (await self.session.execute(waiting.with_for_update(skip_locked=True))).scalars()
+        )
+        if len(ids) <= above:
+            return 0
+        kinds = select(GroupPost.outbox_id, GroupPost.kind).where(GroupPost.outbox_id.in_(ids))
+        kind_of = {i: k for i, k in (await self.session.execute(kinds)).all()}
+        counts: dict[str, int] = {}
+        for item_id in ids:
+            counts[kind_of.get(item_id, "")] = counts.get(kind_of.get(item_id, ""), 0) + 1
+        first = (await self.session.execute(select(OUTBOX).where(OUTBOX.c.id == ids[0]))).one()
+        await self.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(ids))
+            .values(status="digested", last_error=f"in a digest of {len(ids)} posts")
+        )
+        await self.session.execute(
+            insert(OUTBOX).values(
+                channel=first.channel,
+                recipient_encrypted=first.recipient_encrypted,
+                payload=digest(counts),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                bypass_opt_out=False,
+                lane=lane,
+                created_at=now,
+            )
+        )
+        return len(ids)
+
+    async def sent_since(self, channel: str, since: datetime) -> int:
+        """Rows of a channel the platform accepted since a moment (each may be several SMS)."""
+        query = select(func.count()).where(
+            OUTBOX.c.channel == channel,
+            OUTBOX.c.status.in_(("sent", "delivered")),
+            OUTBOX.c.sent_at >= since,
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    async def defer(self, item_ids: list[int], until: datetime) -> None:
+        """Hand back claimed rows untried, to be sent from `until` (a daily cap reached)."""
+        await self.session.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.status == "sending")
+            .values(status="pending", attempts=OUTBOX.c.attempts - 1, next_attempt_at=until)
+        )
 
     async def mark_sent(self, platform_ids: Mapping[int, str | None], now: datetime) -> None:
         """Record sends the platforms accepted: outbox id -> the platform's message id."""

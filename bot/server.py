@@ -14,15 +14,16 @@ from types import ModuleType
 
 from aiohttp import web
 
-from bot import __version__, inbox, metrics
+from bot import __version__, inbox, metrics, public
 from bot.channels import registry
 from bot.config import Settings
 from bot.engine import utcnow
 from bot.intake import bounded_body
 from bot.logs import fields
 from bot.mediation.group import mediators_group
-from bot.outage import database_outage
+from bot.outage import database_outage, is_outage
 from bot.runtime import Runtime, start_runtime
+from bot.spool import REPLAY_SECONDS
 from bot.upkeep import upkeep
 
 log = logging.getLogger("aiguillage.server")
@@ -34,16 +35,19 @@ MAX_BODY = 64 * 1024  # platforms' webhooks are a few kB; anything bigger is ref
 
 def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> web.Application:
     """Build the application; the runtime starts with it and stops with it."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[metrics.timed, bounded_body])
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[metrics.timed, bounded_body(settings.body_timeout)]
+    )
     app.middlewares.append(database_outage)
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
-    metrics.mount(app, RUNTIME)
+    metrics.mount(app, RUNTIME, settings.metrics_token)
     app.router.add_post("/admin/reload", admin_reload)
     channels = enabled_channels(settings)
     for channel in channels:
         channel.mount(app)
     inbox.mount(app, SETTINGS, RUNTIME)
+    public.mount(app, RUNTIME, clock)
     app.cleanup_ctx.append(lambda app: _lifetime(app, channels, clock))
     return app
 
@@ -76,17 +80,30 @@ async def _lifetime(
         recovered = await runtime.engine.process_pending()
         worker = asyncio.create_task(runtime.worker.run())
         sweeper = asyncio.create_task(upkeep(runtime))
+        spooler = asyncio.create_task(replay_spool(runtime))
         _on_sighup(runtime)
         log.info("server.started", extra=fields(version=__version__, recovered=recovered))
         yield
         sweeper.cancel()
+        spooler.cancel()
         await runtime.drain()
         worker.cancel()
-        for task in (sweeper, worker):
+        for task in (sweeper, spooler, worker):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     await runtime.database.close()
     log.info("server.stopped")
+
+
+async def replay_spool(runtime: Runtime) -> None:
+    """Until cancelled: store what the spool keeps, in order, once the database answers."""
+    while True:
+        if runtime.spool is not None and runtime.spool.waiting:
+            try:
+                await runtime.spool.replay(runtime.store_spooled, is_outage)
+            except Exception:
+                log.exception("spool.replay_failed")
+        await asyncio.sleep(REPLAY_SECONDS)
 
 
 def _on_sighup(runtime: Runtime) -> None:
@@ -109,7 +126,8 @@ async def admin_reload(request: web.Request) -> web.Response:
     """Reload the content base; needs `Authorization: Bearer $ADMIN_TOKEN`."""
     token = request.app[SETTINGS].admin_token
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+    # surrogateescape: aiohttp keeps bytes that are not UTF-8 as surrogates (a 403, not a 500)
+    if not token or not hmac.compare_digest(given.encode(errors="surrogateescape"), token.encode()):
         raise web.HTTPForbidden(text="admin token missing or wrong\n")
     problems = request.app[RUNTIME].reload_content()
     status = 422 if problems else 200

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
 from bot.content.topics import TopicHelp
 from bot.messages import Reply
 from bot.nearest import Grid
+from bot.spoken import local
 from bot.turn import Handoff, Outcome, Turn
 from bot.understanding import Understood
 from handlers.nearby import (
@@ -54,7 +55,8 @@ async def handle(turn: Turn) -> Outcome:
         return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
     first = turn.step is None or topic != slots.get("topic")
     slots = {**slots, "topic": topic}
-    advice = (topic_reply(turn, topic_help, with_desk=grid.size == 0),) if first else ()
+    own = own_places(turn, topic).size  # none: the topic's desk is said, then any helper
+    advice = (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
     if grid.size == 0:
         return Outcome(advice)
     point = where_from(turn)
@@ -70,12 +72,16 @@ def next_page(slots: Mapping[str, Any]) -> dict[str, Any]:
     return {**slots, "offset": slots.get("offset", 0) + PAGE}
 
 
+def own_places(turn: Turn, topic: str) -> Grid[Place]:
+    """The places that help with `topic` (their side-file themes)."""
+    return place_grid(turn.content.places, f"theme:{topic}", lambda p: topic in p.themes)
+
+
 def topic_grid(turn: Turn, topic: str) -> Grid[Place]:
-    """The places that help with `topic` (their side-file themes); when none does, the
-    places that help with procedures at all (a mediator can look at any)."""
-    places = turn.content.places
-    grid = place_grid(places, f"theme:{topic}", lambda p: topic in p.themes)
-    return grid if grid.size else place_grid(places, "helps", lambda p: bool(p.themes))
+    """The places that help with `topic`; when none does, the places that help with
+    procedures at all (a mediator there can look at any)."""
+    grid = own_places(turn, topic)
+    return grid if grid.size else place_grid(turn.content.places, "helps", lambda p: bool(p.themes))
 
 
 def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
@@ -86,6 +92,8 @@ def topic_reply(turn: Turn, topic_help: TopicHelp, with_desk: bool) -> Reply:
     if topic_help.helplines:
         line = topic_help.helplines[0]
         parts.append(turn.say("mediator.helpline", name=line.name, number=line.number))
+        if line.verified and local(turn.now).date() - line.verified > STALE_AFTER:
+            parts.append(turn.say("place.stale", year=str(line.verified.year)))
     if with_desk and topic_help.desk:
         parts.append(turn.say("mediator.desk", desk=topic_help.desk))
     return Reply(" ".join(parts), key="mediator.topic")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
@@ -10,7 +11,8 @@ from typing import Any, NamedTuple
 import phonenumbers
 from opening_hours import State
 
-from bot.content.places import Place
+from bot.content.places import STALE_AFTER, Place
+from bot.content.stops import is_stop
 from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
 from bot.spoken import clock, local, spoken_moment
@@ -18,6 +20,7 @@ from bot.turn import Handoff, Outcome, Turn
 
 PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
 MAX_DISTANCE_M = 30_000.0
+ITINERANT_DETOUR_M = 1500.0
 MAX_TRIES = 2  # places we cannot find before a person takes over
 MORE = "more"
 MORE_WORDS = frozenset({"plus", "suivant", "suivants", "autre", "autres", "more", "next", "+"})
@@ -151,7 +154,22 @@ def nearby(
     found = grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M)
     if slots.get("open_now"):
         found = ((d, p) for d, p in found if p.hours is not None and p.hours.is_open(now))
-    return found
+    return fixed_first(found, now)
+
+
+def fixed_first(
+    found: Iterable[tuple[float, Place]], now: datetime
+) -> Iterator[tuple[float, Place]]:
+    """Places by distance, an itinerant stop counted ITINERANT_DETOUR_M farther unless it is
+    there now: a bus that comes by on Friday is no nearer than a desk open today."""
+    waiting: list[tuple[float, int, float, Place]] = []
+    for order, (distance, place) in enumerate(found):
+        away = is_stop(place) and not (place.hours is not None and place.hours.is_open(now))
+        heapq.heappush(waiting, (distance + ITINERANT_DETOUR_M * away, order, distance, place))
+        while waiting and waiting[0][0] <= distance:
+            yield heapq.heappop(waiting)[2:]
+    while waiting:
+        yield heapq.heappop(waiting)[2:]
 
 
 def page_of(
@@ -183,8 +201,8 @@ def place_cards(
 
 
 def card_text(turn: Turn, distance: float, place: Place, facet: str | None = None) -> str:
-    """Name, address, distance, today's hours (or next opening) and phone of one place; the
-    hours of the day asked for, and the price when asked."""
+    """Name, address, distance, today's hours (or next opening), phone and age of one place;
+    the hours of the day asked for, and the price when asked."""
     distance_words = distance_text(distance, turn.language)
     day = int(facet.removeprefix("day:")) if facet and facet.startswith("day:") else None
     parts = [
@@ -193,14 +211,21 @@ def card_text(turn: Turn, distance: float, place: Place, facet: str | None = Non
     ]
     if facet == "prix":
         parts.append(fee_text(turn, place))
-    if place.telephone:
+    if place.telephone and place.hours is not None:  # without hours, hours_text gives it
         parts.append(turn.say("place.phone", phone=phone_text(place.telephone)))
+    verified = place.verifie_le or place.date_maj
+    if local(turn.now).date() - verified > STALE_AFTER:
+        parts.append(turn.say("place.stale", year=str(verified.year)))
     return " ".join(parts)
 
 
 def hours_text(turn: Turn, place: Place) -> str:
     """Today's opening hours, or when the place next opens if it is closed now."""
     if place.hours is None:
+        # "Call first" only with digits: the place's, its structure's, or the switchboard.
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:
+            return turn.say("place.hours_unknown_call", phone=phone_text(number))
         return turn.say("place.hours_unknown")
     now = local(turn.now)
     if place.hours.is_open(now):
@@ -216,6 +241,9 @@ def day_hours_text(turn: Turn, place: Place, weekday: int) -> str:
     """The hours of the next `weekday` (0 is Monday), or that it is closed that day."""
     day_name = turn.say("when.weekdays").split(",")[weekday].strip()
     if place.hours is None:
+        number = turn.content.phones.for_place(place.telephone, place.structure)
+        if number:  # "call" only with digits
+            return turn.say("place.day_unknown_call", day=day_name, phone=phone_text(number))
         return turn.say("place.day_unknown", day=day_name)
     now = local(turn.now)
     date = now + timedelta(days=(weekday - now.weekday()) % 7)

@@ -33,10 +33,10 @@ def test_texts_fill_placeholders_and_fall_back_to_french(content):
 
 def test_required_texts_exist_and_fit_in_sms(content):
     for key in ("menu.intro", "handoff", "ask_where", "stop.confirm", "start.confirm",
-                "forget.confirm", "emergency", "out_of_scope", "clarify"):  # fmt: skip
+                "forget.confirm", "emergency.medical", "out_of_scope", "clarify"):  # fmt: skip
         assert key in content.texts
         assert len(content.texts.entries[key]["fr"]) <= SMS_MAX
-    assert "15" in content.texts.say("emergency") and "112" in content.texts.say("emergency")
+    assert "15" in content.texts.say("emergency.medical")  # one sentence per kind of emergency
 
 
 def test_housing_sectors_with_vote_year(content):
@@ -51,7 +51,10 @@ def test_housing_sectors_with_vote_year(content):
 def test_topics_and_places(content):
     caf = content.topics["caf"]
     assert "france_services" in caf.place_kinds and caf.helplines[0].number == "32 30"
-    assert any(h.number == "01 70 772 372" for h in content.topics["other"].helplines)
+    # Solidarité Numérique was reported closed in 2022: named, but kept from residents.
+    other = content.topics["other"]
+    assert not any(h.number == "01 70 772 372" for h in other.helplines)
+    assert any(h.number == "01 70 772 372" and h.to_check for h in other.unverified)
     france_services = [p for p in content.places if "caf" in p.themes]
     assert {p.id for p in france_services} >= {"fs-173", "fs-594", "fs-temp_50"}
     papi = [p for p in content.places if p.papi]

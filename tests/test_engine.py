@@ -51,9 +51,10 @@ async def test_unclear_twice_asks_once_then_hands_off(bot):
     assert await count(bot.database, Ticket, Ticket.reason == "not_understood") == 1
 
 
-async def test_while_a_ticket_is_open_the_bot_is_silent_but_stop_passes(bot):
+async def test_while_a_ticket_is_open_messages_go_to_it_acknowledged_and_stop_passes(bot):
     await bot.say(AMINA, "je veux parler a un humain")
-    assert await bot.say(AMINA, "bonjour ?") == []
+    [acknowledged] = await bot.say(AMINA, "bonjour ?")
+    assert acknowledged.key == "ticket.relayed"
     async with bot.database.session() as session:
         ticket = (await session.execute(select(Ticket))).scalar_one()
         attached = await session.execute(select(Message).where(Message.ticket_id == ticket.id))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 
+from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.config import Settings
 from bot.logs import JsonFormatter, setup_logging
+from bot.server import create_app
 from tests.channels.test_gateway import CHAT, RESIDENT, platforms, until
+from tests.harness import CONTENT_DIR, SECRET
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -71,3 +77,42 @@ async def test_no_number_chat_id_or_text_is_ever_logged(tmp_path, caplog) -> Non
     secrets = (RESIDENT, RESIDENT[3:], str(CHAT), "dossier caf", "recouvrance", "48.4065")
     leaks = [line for line in lines for secret in secrets if secret in line]
     assert leaks == []
+
+
+async def test_metrics_are_private_and_concurrent_scrapes_share_one_read(tmp_path) -> None:
+    from bot import metrics
+
+    settings = Settings(
+        secret_key=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'm.db'}",
+        content_dir=CONTENT_DIR,
+    )
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+        assert (await client.get("/metrics")).status == 200  # this host, no proxy
+        proxied = await client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.1"})
+        assert proxied.status == 403  # through a reverse proxy: the world
+        reads = []
+        real = metrics.database_gauges
+
+        async def counted(session):  # noqa: ANN001, ANN202
+            reads.append(1)
+            return await real(session)
+
+        metrics.database_gauges = counted
+        try:
+            responses = await asyncio.gather(*(client.get("/metrics") for _ in range(200)))
+        finally:
+            metrics.database_gauges = real
+        assert {r.status for r in responses} == {200} and len(reads) <= 5  # not 200
+    with_token = dataclasses.replace(settings, metrics_token="scrape-secret")
+    async with TestClient(TestServer(create_app(with_token), host="127.0.0.1")) as client:
+        assert (await client.get("/metrics")).status == 403
+        bearer = {"Authorization": "Bearer scrape-secret", "X-Forwarded-For": "203.0.113.1"}
+        assert (await client.get("/metrics", headers=bearer)).status == 200
+
+
+def test_the_gateway_listens_on_loopback_unless_told() -> None:
+    from bot.config import load_settings
+
+    assert load_settings({"SECRET_KEY": SECRET}, env_file=None).host == "127.0.0.1"
+    assert Settings(secret_key=SECRET).host == "127.0.0.1"

@@ -7,11 +7,14 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.channels import DeliveryError, Pace
 from bot.crypto import AddressCipher
 from bot.db import Database
+from bot.mediation.store import MediationRepository
 from bot.messages import Address, Reply
+from bot.models import OutboxItem, Ticket
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pacer
 from bot.repository import Repository
 from tests.conftest import SECRET
@@ -145,3 +148,91 @@ async def test_two_workers_on_postgresql_never_send_a_row_twice() -> None:
     sent = senders[0].sent + senders[1].sent
     assert len(sent) == len(set(sent)) == 100
     assert senders[0].sent and senders[1].sent
+
+
+GROUP = Address("telegram", "-1001234567890")
+
+
+async def queue_group_posts(database: Database, count: int, kind: str = "ticket") -> None:
+    """`count` posts to the mediators' group, each about a new ticket of its own."""
+    async with database.session() as session:
+        repo = MediationRepository(session, AddressCipher(SECRET))
+        contact = await repo.get_or_create_contact(Address("sms", "+33600000099"), NOW)
+        await session.flush()
+        for n in range(count):
+            ticket = Ticket(contact_id=contact.id, reason="unknown", created_at=NOW)
+            session.add(ticket)
+            await session.flush()
+            item = await repo.queue_to_address(GROUP, {"text": f"ticket {n}"}, NOW)
+            await session.flush()
+            await repo.add_group_post(ticket, kind, NOW, outbox=item)
+        await session.commit()
+
+
+async def test_a_resident_is_answered_while_the_group_has_a_backlog(sqlite_database) -> None:
+    await queue_group_posts(sqlite_database, 40)
+    await queue(sqlite_database, {"42": 1})  # a new resident, queued after the 40 posts
+    sender = RecordingSender(pace=Pace(per_address=1.0, overall=0.0))  # Telegram's pace
+    outbox = worker(sqlite_database, sender)  # no digest: only the lanes are tested
+    running = asyncio.create_task(outbox.run())
+    try:
+        for _ in range(60):  # 3 s; the 40 posts alone take 40 s at Telegram's pace
+            if ("42", "42-0") in sender.sent:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+    assert ("42", "42-0") in sender.sent
+    assert len([chat for chat, _ in sender.sent if chat == GROUP.value]) <= 4
+    async with sqlite_database.session() as session:  # the group's untried posts handed back
+        query = select(OutboxItem.status).where(OutboxItem.status == "sending")
+        assert (await session.execute(query)).all() == []
+
+
+async def test_a_group_backlog_becomes_one_digest(sqlite_database) -> None:
+    await queue_group_posts(sqlite_database, 12)
+    await queue_group_posts(sqlite_database, 3, kind="message")
+    sender = RecordingSender(pace=Pace(per_address=0.0, overall=0.0))
+    outbox = OutboxWorker(
+        sqlite_database, AddressCipher(SECRET), {"telegram": sender}, lambda: NOW, digest_to=GROUP
+    )
+    while await outbox.send_due():
+        pass
+    assert sender.sent == [
+        (
+            GROUP.value,
+            "12 nouvelles demandes et 3 autres messages en attente : voir la messagerie /inbox/",
+        )
+    ]
+    await queue_group_posts(sqlite_database, 2)  # a small backlog is posted as it is
+    while await outbox.send_due():
+        pass
+    assert [text for _, text in sender.sent[1:]] == ["ticket 0", "ticket 1"]
+
+
+async def test_past_the_daily_sms_cap_only_people_and_confirmations_go(sqlite_database) -> None:
+    async with sqlite_database.session() as session:
+        repo = Repository(session, AddressCipher(SECRET))
+        for n in range(5):
+            contact = await repo.get_or_create_contact(Address("sms", f"+3361111000{n}"), NOW)
+            await session.flush()
+            await repo.queue_reply(contact, Reply(f"bot {n}", key="place.card"), NOW)
+        await repo.queue_reply(contact, Reply("Anne: bonjour", key="ticket.answer"), NOW)
+        await session.commit()
+    texting, group = RecordingSender(), RecordingSender()
+    texting.channel = "sms"
+    outbox = OutboxWorker(
+        sqlite_database, AddressCipher(SECRET), {"sms": texting, "telegram": group},
+        lambda: NOW, digest_to=GROUP, sms_daily_limit=3,
+    )  # fmt: skip
+    while await outbox.send_due():
+        pass
+    texts = [text for _, text in texting.sent]
+    assert texts == ["bot 0", "bot 1", "bot 2", "Anne: bonjour"]  # the mediator's answer goes
+    assert len(group.sent) == 1 and "Plafond de 3 SMS par jour atteint" in group.sent[0][1]
+    async with sqlite_database.session() as session:
+        query = select(OutboxItem.next_attempt_at).where(OutboxItem.status == "pending")
+        waiting = (await session.execute(query)).scalars().all()
+    assert len(waiting) == 2 and all(at.day == NOW.day + 1 for at in waiting)  # tomorrow

@@ -37,7 +37,7 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
-from bot.mediation.group import MediatorsGroup, from_update, handle_group_message, is_from_group
+from bot.mediation.group import MediatorsGroup, from_update, is_from_group
 from bot.mediation.models import ChatMove
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
@@ -156,7 +156,7 @@ class TelegramUpdates:
             await self._migration(message)
             return
         if is_from_group(update, self.moves.group_id()):
-            await handle_group_message(self.runtime, from_update(update))
+            await self.runtime.receive_group(from_update(update))
             return
         if update.my_chat_member is not None:
             await self._membership(update)
@@ -270,7 +270,7 @@ async def webhook(request: web.Request) -> web.Response:
     if (
         updates is None
         or not updates.secret
-        or not hmac.compare_digest(given.encode(), updates.secret.encode())
+        or not hmac.compare_digest(given.encode(errors="surrogateescape"), updates.secret.encode())
     ):
         log.warning("telegram.bad_secret")
         raise web.HTTPForbidden(text="wrong secret token\n")
@@ -312,6 +312,8 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
         return InboundMessage(address, "", platform_id, now, location=where, language=language)
     text = message.text or message.caption
     media, refs = attachment(message)
+    if not isinstance(text, str | None):  # a forged update's number: PTB keeps any JSON
+        return None
     if text is None and not media:
         return None  # a poll, a dice, a service message: nothing to read
     if text and text.split(maxsplit=1)[:1] == ["/start"]:  # spaces only have no first word

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content.csvfile import read_rows, write_rows
+from bot.content.formats import READERS
 from bot.content.places import BOT_SERVICES, COMPLEMENT_COLUMNS, COMPLEMENTS_FILE, PLACES_FILE
 from bot.content.schema import Schema, check_row, load_schema, split_multi
 
@@ -39,15 +40,17 @@ def import_places(
     content_dir: Path,
     id_prefix: str = "",
     postal_codes: Collection[str] = (),
+    source_format: str = "mednum",
 ) -> ImportReport:
-    """Merge `source` into lieux.csv by id; new places get a side-file row to curate."""
+    """Merge `source` (in `source_format`) into lieux.csv by id; new places get a side row."""
     schema = load_schema(content_dir)
     report = ImportReport()
     _, existing = read_rows(content_dir / PLACES_FILE)
     places = {row["id"]: row for _, row in existing}
     _, side = read_rows(content_dir / COMPLEMENTS_FILE)
     complements = {row["id"]: row for _, row in side}
-    for where, raw in _read_source(source):
+    reader = READERS.get(source_format, _read_source)
+    for where, raw in reader(source):
         row = _to_v1(schema, raw, report, where) if _is_v01(raw) else dict(raw)
         if postal_codes and row.get("code_postal", "").strip() not in postal_codes:
             report.skipped += 1

@@ -16,10 +16,13 @@ from bot.content.followups import FollowUps, load_followups
 from bot.content.gazetteer import load_gazetteer
 from bot.content.hours import BREST_TZ
 from bot.content.housing import HousingOffer, load_housing
+from bot.content.kinds import check_referrals
 from bot.content.mediators import MediatorHours, load_mediators
 from bot.content.model import ContentError, GazetteerEntry, Problem
 from bot.content.places import Place, load_places
 from bot.content.schema import Schema, load_schema
+from bot.content.stops import load_stops, stop_places
+from bot.content.structures import Phones, load_phones
 from bot.content.texts import Texts, load_texts
 from bot.content.topics import TopicHelp, load_topics
 
@@ -40,6 +43,7 @@ class Content:
     language: Any  # bot.content.language.Language once the understanding ships it
     emergencies: Mapping[str, Emergency]
     followups: FollowUps
+    phones: Phones = Phones()  # numbers to call when a place has none
 
     def place(self, place_id: str) -> Place:
         """The place with this id; KeyError if unknown."""
@@ -65,10 +69,13 @@ def check_content(
     quartiers = {entry.id for entry in gazetteer if entry.kind == "quartier"}
     places, found = load_places(content_dir, schema, quartiers, today)
     problems += found
+    stops, found = load_stops(content_dir, {place.id for place in places})
+    problems += found
+    places = (*places, *stop_places(places, stops))
     housing, found = load_housing(content_dir, ids)
     problems += found
     topics, found = load_topics(content_dir)
-    problems += found
+    problems += found + check_referrals(topics, places)
     texts, found = load_texts(content_dir)
     problems += found
     mediators, found = load_mediators(content_dir)
@@ -79,11 +86,13 @@ def check_content(
     problems += found
     language, found = _load_language(content_dir)
     problems += found
+    phones, found = load_phones(content_dir)
+    problems += found
     if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
         return None, problems
     content = Content(
         places, gazetteer, housing, topics, texts, mediators, schema, language, emergencies,
-        followups,
+        followups, phones,
     )  # fmt: skip
     return content, problems
 

@@ -58,6 +58,7 @@ class Place:
     services_bot: frozenset[str]  # internet | print | scan | wifi | workshop
     verifie_le: date | None
     source: str
+    structure: str | None = None  # structure_parente: whose number to give when it has none
 
     @property
     def hours(self) -> OpeningHours | None:
@@ -206,6 +207,7 @@ def _place(row: dict[str, str], side: SideFields, shared: Shared) -> Place:
         services_bot=side.services_bot,
         verifie_le=side.verifie_le,
         source=side.source,
+        structure=shared(row["structure_parente"].strip()) or None,
     )
 
 

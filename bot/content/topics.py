@@ -39,6 +39,12 @@ class Helpline:
     website: str | None
     source: str
     verified: date | None
+    to_check: str | None = None  # why a curator must check it before residents hear it
+
+    @property
+    def shown(self) -> bool:
+        """Is this line said to residents: verified on a date, and not flagged to check?"""
+        return self.verified is not None and self.to_check is None
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,10 @@ class TopicHelp:
     desk: str | None
     documents: tuple[str, ...]
     appointment: str  # oui | non | conseille
-    helplines: tuple[Helpline, ...]
+    helplines: tuple[Helpline, ...]  # only the lines residents may hear (`Helpline.shown`)
     website: str | None
     source: str
+    unverified: tuple[Helpline, ...] = ()  # named here, but kept from residents until checked
 
 
 def load_topics(content_dir: Path) -> tuple[Mapping[str, TopicHelp], list[Problem]]:
@@ -98,6 +105,13 @@ def _helpline(doc: YamlDoc, key: str, value: object) -> Helpline:
     verified = data.get("verifie_le")
     if verified is not None and not isinstance(verified, date):
         doc.error((*path, "verifie_le"), f"{key}: verifie_le doit être une date AAAA-MM-JJ")
+    to_check = as_text(doc, (*path, "a_verifier"), data.get("a_verifier"), required=False)
+    if to_check:
+        message = f"ligne {key} non dite aux habitants: {to_check}"
+        doc.error((*path, "a_verifier"), message, "warning")
+    elif verified is None:
+        message = f"ligne {key} sans verifie_le: non dite aux habitants avant vérification"
+        doc.error(path, message, "warning")
     return Helpline(
         id=key,
         name=as_text(doc, (*path, "nom"), data.get("nom")),
@@ -107,6 +121,7 @@ def _helpline(doc: YamlDoc, key: str, value: object) -> Helpline:
         website=as_text(doc, (*path, "site"), data.get("site"), required=False) or None,
         source=as_text(doc, (*path, "source"), data.get("source")),
         verified=verified if isinstance(verified, date) else None,
+        to_check=to_check or None,
     )
 
 
@@ -136,7 +151,8 @@ def _topic(
         desk=as_text(doc, (*path, "guichet"), data.get("guichet"), required=False) or None,
         documents=tuple(str(d) for d in documents),
         appointment=appointment,
-        helplines=tuple(helplines),
+        helplines=tuple(line for line in helplines if line.shown),
+        unverified=tuple(line for line in helplines if not line.shown),
         website=as_text(doc, (*path, "site"), data.get("site"), required=False) or None,
         source=as_text(doc, (*path, "source"), data.get("source")),
     )

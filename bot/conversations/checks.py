@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.gsm import segment_count, to_gsm7
 from bot.channels.plain import render_plain
+from bot.content.stops import is_stop
 from bot.content.texts import folded
 from bot.messages import Reply
 
@@ -68,7 +70,19 @@ def first_place(text: str, places: Sequence[PlacePoint]) -> PlacePoint | None:
 
 
 class Checker:
-    """Judges turns against the places of one content base."""
+    """Judges turns against the places of one content base (`Checker.of(content)`)."""
+
+    @classmethod
+    def of(cls, content: Any) -> Checker:
+        """The places of content/lieux.csv by name; an itinerant place's stops are not rows
+        of that file and do not count."""
+        return cls(
+            [
+                PlacePoint(folded(p.nom), p.latitude, p.longitude)
+                for p in content.places
+                if not is_stop(p)
+            ]  # fmt: skip
+        )
 
     def __init__(self, places: Sequence[PlacePoint]) -> None:
         self.places = [p for p in places if p.folded_name]
@@ -116,8 +130,12 @@ def _reply_waived(record: TurnRecord, expect: dict[str, Any]) -> bool:
     return (record.channel == "sms" and said in TWILIO_OPT_OUT) or "heard" in expect
 
 
+NUMBERED = re.compile(r"^\s*1[.)] ", re.MULTILINE)  # "1. Trouver un lieu", as SMS shows choices
+
+
 def _asks(replies: Sequence[Reply]) -> bool:
-    return any("?" in r.text or r.choices for r in replies)
+    """A question mark, or numbered choices (buttons, or numbered lines in an SMS body)."""
+    return any("?" in r.text or r.choices or NUMBERED.search(r.text) for r in replies)
 
 
 def _segments(replies: Sequence[Reply]) -> int:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from bot.channels.plain import render_plain
 from bot.config import Settings
-from bot.content.texts import folded
-from bot.conversations.checks import Checker, PlacePoint, TurnRecord
+from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Player, migrated_template
 from bot.conversations.script import Conversation, ScriptError, load_conversations
 
@@ -88,7 +87,7 @@ async def evaluate(
     from bot.content import load_content
 
     content = load_content(settings.content_dir)
-    checker = Checker([PlacePoint(folded(p.nom), p.latitude, p.longitude) for p in content.places])
+    checker = Checker.of(content)
     report = Report()
     async with migrated_template() as template:
         player = Player(settings, content, template)

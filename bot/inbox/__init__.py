@@ -8,9 +8,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.inbox import auth, media
+from bot.inbox import auth, curation, media
 from bot.inbox.context import INBOX, Inbox
-from bot.inbox.lockout import LOGIN_GUARD, LoginGuard
+from bot.inbox.passwords import PASSWORD_CHECKS, PasswordChecks
 from bot.inbox.views import routes
 from bot.mediation.group import follow_up
 
@@ -22,13 +22,14 @@ def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKe
     """Mount the inbox under /inbox of the gateway's application."""
     inbox = web.Application(middlewares=[auth.security, auth.authenticated])
     inbox[INBOX] = Inbox(app[settings_key], lambda: app[runtime_key])
-    inbox[LOGIN_GUARD] = LoginGuard()
+    inbox[PASSWORD_CHECKS] = PasswordChecks()
     inbox.router.add_get("/login", auth.login_form)
     inbox.router.add_post("/login", auth.login)
     inbox.router.add_post("/logout", auth.logout)
     inbox.router.add_static("/static/", STATIC)
     inbox.add_routes(routes)
     inbox.add_routes(media.routes)
+    inbox.add_routes(curation.routes)
     inbox.on_startup.append(_start_follow_up)
     inbox.on_shutdown.append(_stop_follow_up)
     app.add_subapp("/inbox", inbox)

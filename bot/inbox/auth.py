@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import cache
 
 from aiohttp import web
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
-from bot.inbox.lockout import LOGIN_GUARD, client_address
+from bot.inbox.lockout import count_attempt, take_back_attempt
 from bot.inbox.pages import login_page
+from bot.inbox.passwords import PASSWORD_CHECKS, hash_password
+from bot.inbox.proxies import client_address
+
+__all__ = ["hash_password"]  # the CLI makes accounts with it
 
 SESSION_COOKIE = "aig_session"
 LOGIN_COOKIE = "aig_login"  # double-submit token for the login form, before any session
@@ -32,32 +32,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-# argon2id at OWASP's recommended minimum (19 MiB, 2 passes): the library default (64 MiB)
-# would more than double the gateway's memory while a mediator logs in.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of a password."""
-    return HASHER.hash(password)
-
-
-def password_matches(password_hash: str | None, password: str) -> bool:
-    """Check a password against its hash (or against a decoy when there is no account)."""
-    try:
-        return HASHER.verify(password_hash or unknown_hash(), password) and bool(password_hash)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@cache
-def unknown_hash() -> str:
-    """A decoy hash: verifying against it when the name is unknown takes as long as a real check."""
-    # Made on the first login, not at import: hashing fills argon2's memory, which would
-    # raise the gateway's peak even when nobody ever logs in.
-    return HASHER.hash(secrets.token_urlsafe(16))
 
 
 def token_hash(token: str) -> str:
@@ -115,30 +90,35 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
-    """Check the login token and the password; open a session."""
+    """Count the attempt, then check the password (bounded, with no database connection
+    held meanwhile); open a session."""
     form = await request.post()
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
         raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page\n")
     name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
-    inbox, guard, address = request.app[INBOX], request.app[LOGIN_GUARD], client_address(request)
-    until = guard.locked_until(name, address, inbox.now())
-    if until is not None:  # the password is not even checked: a lockout tells nothing
-        minutes = math.ceil((until - inbox.now()).total_seconds() / 60)
-        error = f"Trop d'essais manqués. Réessayez dans {minutes} minutes."
-        headers = {"Retry-After": str(minutes * 60)}
-        page = login_page(expected, error=error)
-        return web.Response(text=page, content_type="text/html", status=429, headers=headers)
+    inbox = request.app[INBOX]
+    address = client_address(request, inbox.settings.trusted_proxies)
+    checks = request.app[PASSWORD_CHECKS]
+    with checks.admitted() as admitted:
+        if not admitted:  # a flood of logins: refused before any database work
+            error = "Trop de connexions en cours. Réessayez dans une minute."
+            return _login_refused(expected, error, 503, retry_after=60)
+        async with open_repo(request) as repo:
+            # Counted before the check, in one statement: parallel guesses all count.
+            until = await count_attempt(repo.session, name, address, inbox.now())
+            mediator = None if until else await repo.mediator_named(name)
+            await repo.session.commit()
+        if until is not None:  # the password is not even checked: a lockout tells nothing
+            minutes = math.ceil((until - inbox.now()).total_seconds() / 60)
+            error = f"Trop d'essais manqués. Réessayez dans {minutes} minutes."
+            return _login_refused(expected, error, 429, retry_after=minutes * 60)
+        known_hash = mediator.password_hash if mediator else None
+        if not await checks.matches(known_hash, password):
+            return _login_refused(expected, "Nom ou mot de passe incorrect.", 401)
+    token = secrets.token_urlsafe(32)
     async with open_repo(request) as repo:
-        mediator = await repo.mediator_named(name)
-        known_hash = mediator and mediator.password_hash
-        # A password check takes tens of milliseconds of CPU: keep it off the event loop.
-        if not await asyncio.to_thread(password_matches, known_hash, password):
-            guard.failed(name, address, inbox.now())
-            page = login_page(expected, error="Nom ou mot de passe incorrect.")
-            return web.Response(text=page, content_type="text/html", status=401)
-        guard.succeeded(name, address)
-        token = secrets.token_urlsafe(32)
+        await take_back_attempt(repo.session, name, address)
         expires = inbox.now() + SESSION_LIFETIME
         await repo.add_session(mediator, token_hash(token), secrets.token_urlsafe(32), expires)
         await repo.session.commit()
@@ -146,6 +126,14 @@ async def login(request: web.Request) -> web.Response:
     _set_cookie(request, response, SESSION_COOKIE, token, int(SESSION_LIFETIME.total_seconds()))
     response.del_cookie(LOGIN_COOKIE, path="/inbox")
     raise response
+
+
+def _login_refused(
+    token: str, error: str, status: int, retry_after: int | None = None
+) -> web.Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    page = login_page(token, error=error)
+    return web.Response(text=page, content_type="text/html", status=status, headers=headers)
 
 
 async def logout(request: web.Request) -> web.Response:

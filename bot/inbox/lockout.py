@@ -1,61 +1,79 @@
-"""Login throttling: after repeated failures an account, or a client address, is locked.
+"""Login throttling: every attempt is counted before its password is checked.
 
-Kept in this process's memory: a restart forgets it, and with N gateway processes an
-attacker gets at most N times the allowance per lockout period — still far too few tries
-to guess a password, and no table of failures to purge.
+One statement counts the attempt for the account and for the client address and returns
+both counts, so parallel guesses cannot slip through between a check and a count: past
+ACCOUNT_FAILURES attempts for a name, or ADDRESS_FAILURES from an address, within
+LOCKOUT, the password is not even checked. The counts live in the database, so they hold
+across gateway processes and restarts; a right password takes its own attempt back.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from datetime import datetime, timedelta
 
-from aiohttp import web
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, case, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 LOCKOUT = timedelta(minutes=15)
-ACCOUNT_FAILURES = 5  # wrong passwords for one name within LOCKOUT
+ACCOUNT_FAILURES = 5  # attempts for one name within LOCKOUT
 ADDRESS_FAILURES = 20  # from one client address: higher, as mediators may share an office NAT
-LOCAL_PROXY = ("127.0.0.1", "::1")
+
+ATTEMPTS = Table(
+    "login_attempts",
+    MetaData(),
+    Column("key", String(120), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+)
 
 
-class LoginGuard:
-    """Failures per key ("name:anne", "ip:192.0.2.1") within the last LOCKOUT."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[datetime]] = {}
-
-    def locked_until(self, name: str, address: str, now: datetime) -> datetime | None:
-        """When the account and the address are both unlocked again; None if neither is locked."""
-        ends = [self._unlocks(key, limit, now) for key, limit in _keys(name, address)]
-        locked = [end for end in ends if end is not None]
-        return max(locked) if locked else None
-
-    def failed(self, name: str, address: str, now: datetime) -> None:
-        """Count a wrong name or password."""
-        for key, _ in _keys(name, address):
-            self._failures.setdefault(key, deque(maxlen=ADDRESS_FAILURES)).append(now)
-        if len(self._failures) > 10_000:  # forget keys whose failures are all old
-            self._failures = {k: v for k, v in self._failures.items() if v[-1] > now - LOCKOUT}
-
-    def succeeded(self, name: str, address: str) -> None:
-        """A right password clears the account's failures (not the address's)."""
-        self._failures.pop(_keys(name, address)[0][0], None)
-
-    def _unlocks(self, key: str, limit: int, now: datetime) -> datetime | None:
-        recent = [t for t in self._failures.get(key, ()) if t > now - LOCKOUT]
-        return recent[-limit] + LOCKOUT if len(recent) >= limit else None
+def attempt_keys(name: str, address: str) -> dict[str, int]:
+    """The counters an attempt goes to, with their allowance."""
+    # Names longer than an account name (60) cannot match one: cut, so the key fits.
+    return {f"name:{name.lower()[:60]}": ACCOUNT_FAILURES, f"ip:{address[:60]}": ADDRESS_FAILURES}
 
 
-def _keys(name: str, address: str) -> tuple[tuple[str, int], tuple[str, int]]:
-    return (f"name:{name.lower()}", ACCOUNT_FAILURES), (f"ip:{address}", ADDRESS_FAILURES)
+async def count_attempt(
+    session: AsyncSession, name: str, address: str, now: datetime
+) -> datetime | None:
+    """Count one login attempt; when the account or the address is over its allowance,
+    the moment both are unlocked again, else None. The caller commits."""
+    keys = attempt_keys(name, address)
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(ATTEMPTS).values(
+        [{"key": key, "attempts": 1, "window_start": now} for key in sorted(keys)]
+    )
+    expired = ATTEMPTS.c.window_start <= now - LOCKOUT  # a window is LOCKOUT long
+    upsert = insert.on_conflict_do_update(
+        index_elements=[ATTEMPTS.c.key],
+        set_={
+            "attempts": case((expired, 1), else_=ATTEMPTS.c.attempts + 1),
+            "window_start": case(
+                (expired, insert.excluded.window_start), else_=ATTEMPTS.c.window_start
+            ),
+        },
+    ).returning(ATTEMPTS.c.key, ATTEMPTS.c.attempts, ATTEMPTS.c.window_start)
+    rows = (await session.execute(upsert)).all()
+    ends = [_aware(start, now) + LOCKOUT for key, count, start in rows if count > keys[key]]
+    return max(ends) if ends else None
 
 
-LOGIN_GUARD = web.AppKey("login_guard", LoginGuard)
+async def take_back_attempt(session: AsyncSession, name: str, address: str) -> None:
+    """A right password is not a failure: its attempt no longer counts (the others stay)."""
+    await session.execute(
+        update(ATTEMPTS)
+        .where(ATTEMPTS.c.key.in_(list(attempt_keys(name, address))), ATTEMPTS.c.attempts > 0)
+        .values(attempts=ATTEMPTS.c.attempts - 1)
+    )
 
 
-def client_address(request: web.Request) -> str:
-    """The client's address; behind a reverse proxy on this host, the one it forwarded."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if request.remote in LOCAL_PROXY and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()  # the address the proxy itself saw
-    return request.remote or "unknown"
+async def forget_old_attempts(session: AsyncSession, now: datetime) -> int:
+    """Delete counters whose window has ended; returns how many."""
+    result = await session.execute(delete(ATTEMPTS).where(ATTEMPTS.c.window_start <= now - LOCKOUT))
+    return result.rowcount or 0
+
+
+def _aware(moment: datetime, now: datetime) -> datetime:
+    # SQLite gives back naive datetimes; they were written in the clock's zone.
+    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment

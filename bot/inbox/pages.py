@@ -92,6 +92,7 @@ def list_page(
     options: Mapping[str, Iterable[str]],
     me: str,
     csrf: str,
+    dead_letters: int = 0,
 ) -> str:
     """A list of tickets with its filters; the script polls its rows (see `tickets.json`)."""
     selects = "".join(
@@ -107,8 +108,15 @@ def list_page(
     poll = "/inbox/tickets.json?" + urlencode({"view": view, **chosen})
     items = "".join(ticket_line(c, me, activity) for c in cards)
     # Changes are announced in the status line, not by re-reading the whole list.
+    alert = (
+        f'<p class="error" role="alert">{dead_letters} message(s) d\'habitants n\'ont pas pu '
+        "être traités après plusieurs essais : prévenez l'exploitant (journaux, "
+        "turn.dead_letter).</p>"
+        if dead_letters
+        else ""
+    )
     body = (
-        f'{filters}<p id="tickets-news" class="news" role="status" aria-live="polite"></p>'
+        f'{alert}{filters}<p id="tickets-news" class="news" role="status" aria-live="polite"></p>'
         f'<ul id="tickets" class="tickets" data-poll="{escape(poll)}">{items}</ul>'
         f'<p id="tickets-empty"{" hidden" if cards else ""}>Aucun ticket.</p>'
     )

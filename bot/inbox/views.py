@@ -14,6 +14,7 @@ from bot.mediation.display import STATUSES, message_json
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
 from bot.models import Ticket
+from bot.poison import dead_letters
 
 routes = web.RouteTableDef()
 
@@ -56,8 +57,17 @@ async def _listing(request: web.Request) -> Listing:
 async def ticket_list(request: web.Request) -> web.Response:
     """A list page: open, mine or all tickets."""
     found, me = await _listing(request), request[MEDIATOR].name
+    async with open_repo(request) as repo:
+        dead = await dead_letters(repo.session)
     page = list_page(
-        found.cards, found.activity, found.view, found.chosen, found.options, me, request[CSRF]
+        found.cards,
+        found.activity,
+        found.view,
+        found.chosen,
+        found.options,
+        me,
+        request[CSRF],
+        dead,
     )
     return _html(page)
 

@@ -1,4 +1,5 @@
-"""`aiguillage mediator add`, `aiguillage stats`, `aiguillage content suggestions`."""
+"""`aiguillage mediator add|list|passwd|remove`, `aiguillage stats`,
+`aiguillage content suggestions`."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from sqlalchemy import delete, func, select
+
 from bot.config import load_settings
 from bot.crypto import cipher_for
 from bot.db import Database
 from bot.inbox.auth import hash_password
+from bot.mediation.models import InboxSession, Mediator
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
 
@@ -32,6 +36,20 @@ def add_mediator_commands(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--telegram", default=None, help="pseudo Telegram, pour être mentionné")
     add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur stdin")
     add.set_defaults(func=run_add)
+    commands.add_parser("list", help="les comptes et leurs sessions ouvertes").set_defaults(
+        func=run_list
+    )
+    passwd = commands.add_parser(
+        "passwd", help="changer le mot de passe (ferme toutes les sessions du compte)"
+    )
+    passwd.add_argument("name")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="lire le mot de passe sur stdin"
+    )
+    passwd.set_defaults(func=run_passwd)
+    remove = commands.add_parser("remove", help="supprimer un compte et fermer ses sessions")
+    remove.add_argument("name")
+    remove.set_defaults(func=run_remove)
     subparsers.add_parser(
         "stats", help="chiffres des tickets, sans donnée personnelle"
     ).set_defaults(func=run_stats)
@@ -91,6 +109,79 @@ def run_add(args: argparse.Namespace) -> int:
         return 1
     print(f"compte créé: {args.name} (connexion sur /inbox/login)")
     return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the accounts: name, Telegram handle, topics, neighbourhoods, open sessions."""
+
+    async def listing(repo: MediationRepository) -> list[str]:
+        now = datetime.now(UTC)
+        sessions = dict(
+            (
+                await repo.session.execute(
+                    select(InboxSession.mediator_id, func.count())
+                    .where(InboxSession.expires_at > now)
+                    .group_by(InboxSession.mediator_id)
+                )
+            ).all()
+        )
+        return [
+            f"{m.name}\t@{m.telegram_username or '-'}\tthèmes: {','.join(m.topics) or '-'}"
+            f"\tquartiers: {','.join(m.quartiers) or '-'}\tsessions: {sessions.get(m.id, 0)}"
+            for m in await repo.mediators()
+        ]
+
+    lines = _with_repo(listing)
+    print("\n".join(lines) if lines else "aucun compte")
+    return 0
+
+
+def run_passwd(args: argparse.Namespace) -> int:
+    """Set a new password; every session of the account ends (stolen cookies too)."""
+    password = _read_password(args.password_stdin)
+    if len(password) < MIN_PASSWORD:
+        print(f"aiguillage: mot de passe trop court ({MIN_PASSWORD} caractères au moins)")
+        return 1
+
+    async def change(repo: MediationRepository) -> int | None:
+        mediator = await repo.mediator_named(args.name)
+        if mediator is None:
+            return None
+        mediator.password_hash = hash_password(password)
+        return await _end_sessions(repo, mediator.id)
+
+    ended = _with_repo(change)
+    if ended is None:
+        print(f"aiguillage: pas de compte {args.name!r}")
+        return 1
+    print(f"mot de passe changé pour {args.name}; {ended} session(s) fermée(s)")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    """Delete an account and end its sessions; its tickets and answers stay."""
+
+    async def remove(repo: MediationRepository) -> int | None:
+        mediator = await repo.mediator_named(args.name)
+        if mediator is None:
+            return None
+        ended = await _end_sessions(repo, mediator.id)
+        await repo.session.execute(delete(Mediator).where(Mediator.id == mediator.id))
+        return ended
+
+    ended = _with_repo(remove)
+    if ended is None:
+        print(f"aiguillage: pas de compte {args.name!r}")
+        return 1
+    print(f"compte supprimé: {args.name}; {ended} session(s) fermée(s)")
+    return 0
+
+
+async def _end_sessions(repo: MediationRepository, mediator_id: int) -> int:
+    result = await repo.session.execute(
+        delete(InboxSession).where(InboxSession.mediator_id == mediator_id)
+    )
+    return result.rowcount or 0
 
 
 def run_stats(args: argparse.Namespace) -> int:

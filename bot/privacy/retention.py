@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbox.lockout import forget_old_attempts
 from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession
 from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
-from bot.privacy.erasure import erase_person
+from bot.privacy.erasure import erase_person, forget_erased_ids
 from bot.repository import OPEN_STATUSES
 
-FINAL = ("sent", "delivered", "failed", "cancelled")
+FINAL = ("sent", "delivered", "failed", "cancelled", "digested")
 DURATION = re.compile(r"^(\d+)d$")
 
 
@@ -51,7 +52,7 @@ async def purge(session: AsyncSession, now: datetime, days: int) -> Purged:
     idle = select(Contact.id).where(Contact.last_seen_at < cutoff, Contact.id.not_in(has_open))
     idle_ids = list((await session.execute(idle)).scalars())
     for contact_id in idle_ids:
-        await erase_person(session, contact_id)
+        await erase_person(session, contact_id, remember_ids=False)
     old_tickets = select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < cutoff)
     posts = select(GroupPost.outbox_id).where(
         GroupPost.ticket_id.in_(old_tickets), GroupPost.outbox_id.is_not(None)
@@ -77,4 +78,6 @@ async def purge(session: AsyncSession, now: datetime, days: int) -> Purged:
     )
     await session.execute(delete(Conversation).where(Conversation.updated_at < cutoff))
     await session.execute(delete(InboxSession).where(InboxSession.expires_at <= now))
+    await forget_old_attempts(session, now)
+    await forget_erased_ids(session, now)
     return Purged(len(idle_ids), tickets.rowcount, messages.rowcount, outbox.rowcount)

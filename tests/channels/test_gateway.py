@@ -109,7 +109,10 @@ async def test_a_residents_sms_conversation(tmp_path) -> None:
         await until(lambda: len(sent) == 2)
         assert await p.sms("bellevue", "SM03") == 200
         await until(lambda: len(sent) >= 4)
-        assert "Bellevue" in sent[2]["Body"] + sent[3]["Body"]
+        # The mairie de quartier Bellevue is no longer placed from road-accident records
+        # (issue 17): the nearest places with computers are the Kérédern France services and
+        # the recyclerie.
+        assert "Kérédern" in sent[2]["Body"] + sent[3]["Body"]
         assert await p.sms("STOP", "SM04") == 200
         await until(lambda: len(sent) == 5)
         assert "START" in sent[4]["Body"]

@@ -1,14 +1,14 @@
-"""Telegram groups moved to a supergroup; resident's outbox rows looked up in order
+"""Telegram groups moved to a supergroup; a lane's unsent outbox rows found by index
 
-Revision ID: 0005
-Revises: 0003 (the lead re-chains it after the other branches' migrations)
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -22,9 +22,9 @@ def upgrade() -> None:
         sa.Column("new_chat_id", sa.BigInteger(), nullable=False),
         sa.Column("moved_at", WHEN, nullable=False),
     )
-    op.create_index("ix_outbox_contact_status", "outbox", ["contact_id", "status"])
+    op.create_index("ix_outbox_lane_status", "outbox", ["lane", "status"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_outbox_contact_status", table_name="outbox")
+    op.drop_index("ix_outbox_lane_status", table_name="outbox")
     op.drop_table("chat_moves")
