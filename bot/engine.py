@@ -22,7 +22,7 @@ from bot.limits import CAPPED_KEY, WARNING_KEY, Pace, pace_of, ticket_allowed
 from bot.logs import fields
 from bot.mediation import tickets
 from bot.mediation.store import MediationRepository
-from bot.memory import recall, remember
+from bot.memory import KEPT_FOR, forget_dialogue, recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
@@ -38,6 +38,7 @@ from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
 NEW_REQUESTS = frozenset(
     {"find_place", "housing_internet", "find_mediator", "talk_to_human", "privacy"}
 )
+SURE = 0.9  # a new request this sure (or with its own topic or service) ends a dialogue
 # Dialogues in which a place named in a follow-up ("et à Saint-Marc ?") searches again.
 PLACE_DIALOGUES = frozenset({"find_place", "find_mediator", "housing_internet"})
 LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
@@ -219,6 +220,8 @@ class Engine:
     async def _turn(self, repo: Repository, state: TurnState) -> bool:
         """Answer one message; True when the resident's data was erased by it."""
         contact, conversation, message = state.contact, state.conversation, state.message
+        if self.clock() - aware(conversation.updated_at) > KEPT_FOR:
+            forget_dialogue(conversation)  # a day later, yesterday's list means nothing
         understood = self._understand(message, conversation)
         message.intent, message.confidence = understood.intent, understood.confidence
         if contact.opted_out and understood.privacy_action not in ("start", "forget"):
@@ -242,7 +245,10 @@ class Engine:
         if pace is not Pace.ANSWER:
             return False
         location = _location(message)
-        handler, step = self._route(understood, conversation, location, message.text)
+        if _only_media(message):
+            handler, step = handlers.MEDIA, None  # a voice note, a photo: say what we read
+        else:
+            handler, step = self._route(understood, conversation, location, message.text)
         known = recall(conversation.memory, self.clock())
         turn = Turn(
             text=message.text,
@@ -331,7 +337,9 @@ class Engine:
             return handlers.for_intent(understood.menu_choice), None
         owner_handler = handlers.by_name(owner)
         content = self.knowledge.content
-        if owner and _continues(understood, location, owner_handler, text, step, content):
+        where = (conversation.menu or {}).get("expect") == "where"
+        continues = _continues(understood, location, owner_handler, text, step, content, where)
+        if owner and continues:
             return owner_handler, step
         if location is not None:
             return handlers.for_intent("find_place"), None
@@ -392,23 +400,28 @@ def _continues(
     text: str,
     step: str = "",
     content: Any = None,
+    where: bool = False,
 ) -> bool:
     """Does this message answer the pending step rather than start something new?
 
-    An answer, a pick, a location, a follow-up word only this dialogue gives a meaning to
-    ("plus") or an unclear message goes to the pending step; a confident new request
-    (another intent) starts afresh, even when it names a place.
+    An answer, a pick, a location, a follow-up only this dialogue gives a meaning to
+    ("plus", "c'est gratuit ?"), a place said in a dialogue about places ("j'habite à
+    Kérédern") or an unclear message goes to the pending step; a sure new request (another
+    intent, or one with its own topic or service) starts afresh, even when it names a place.
     """
     if understood.answer or understood.menu_choice or location:
         return True
     if hasattr(owner, "continues") and owner.continues(understood, step):
         return True
-    new_request = (
-        understood.intent in NEW_REQUESTS
-        and understood.intent not in owner.INTENTS
-        and understood.confidence >= CLARIFY_BELOW
-    )
-    if not new_request and hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
+    other = understood.intent in NEW_REQUESTS and understood.intent not in owner.INTENTS
+    subject = bool(understood.topic or understood.service)  # a request of its own
+    if where and understood.near is not None and not (other and subject):
+        return True  # "j'habite à Kérédern" answers "which neighbourhood?"
+    if other and (subject or understood.confidence >= SURE):
+        return False
+    if hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
+        return True
+    if understood.near is not None and owner.NAME in PLACE_DIALOGUES:
         return True
     if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
         return True
@@ -439,6 +452,11 @@ async def _count_question(
         place_id=venue and place_ids.get((venue.name, venue.latitude, venue.longitude)),
         handed_off=outcome.handoff is not None,
     )
+
+
+def _only_media(message: Message) -> bool:
+    """A voice note, a photo without caption, a sticker…: nothing the bot can read."""
+    return not message.text.strip() and bool((message.payload or {}).get("media"))
 
 
 def _passes_open_ticket(understood: Understood, text: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.models import Conversation
 from bot.turn import KnownPlace
 
 KEPT_FOR = timedelta(days=1)
@@ -36,3 +37,8 @@ def remember(memory: dict[str, Any] | None, place: KnownPlace, now: datetime) ->
     if place.entry_id:
         saved["id"] = place.entry_id
     return {**(memory or {}), "place": saved}
+
+
+def forget_dialogue(conversation: Conversation) -> None:
+    """Drop a stale dialogue: its step, its slots (a place among them) and its last menu."""
+    conversation.step, conversation.slots, conversation.menu = None, {}, {}

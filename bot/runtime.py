@@ -24,6 +24,7 @@ from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.outbox import OutboxWorker, backlog_digest
 from bot.privacy.erasure import was_erased
+from bot.repository import Repository
 from bot.spool import Spool, inbound_from_dict, inbound_to_dict
 
 log = logging.getLogger("aiguillage")
@@ -100,8 +101,38 @@ class Runtime:
             log.warning("intake.spooled", extra=fields(error=type(error).__name__))
             await self.spool.put("group", asdict(message))
 
+    async def receive_report(self, channel: str, report: dict) -> None:
+        """Record a platform's delivery report on a reply (`platform_id`, `outcome`
+        "delivered" or "failed", `error`, `opted_out`); spooled while the database is down."""
+        report = {"channel": channel, **report}
+        if self.spool is not None and self.spool.waiting:
+            await self.spool.put("report", report)
+            return
+        try:
+            async with asyncio.timeout(ACCEPT_SECONDS):
+                await self._record_report(report)
+        except Exception as error:
+            if self.spool is None or not is_outage(error):
+                raise
+            log.warning("intake.spooled", extra=fields(error=type(error).__name__))
+            await self.spool.put("report", report)
+
+    async def _record_report(self, report: dict) -> None:
+        async with self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            item = await repo.record_delivery(
+                report["channel"], report["platform_id"], report["outcome"], report["error"]
+            )
+            if item is not None and item.contact_id is not None and report["opted_out"]:
+                await repo.set_opted_out_by_id(item.contact_id)
+            await session.commit()
+
     async def store_spooled(self, kind: str, data: dict) -> None:
         """Store one spooled message (the replay); raises while the database is down."""
+        if kind == "report":
+            async with asyncio.timeout(ACCEPT_SECONDS):
+                await self._record_report(data)
+            return
         if kind == "group":
             async with asyncio.timeout(ACCEPT_SECONDS):
                 await handle_group_message(self, GroupMessage(**data))

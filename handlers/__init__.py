@@ -19,6 +19,7 @@ from handlers import (
     find_mediator,
     find_place,
     housing_internet,
+    media,
     menu,
     out_of_scope,
     privacy,
@@ -36,12 +37,14 @@ HANDLERS: tuple[ModuleType, ...] = (
     out_of_scope,
     scam,
     social,
+    media,
     clarify,
     fallback,
 )
 EMERGENCY = emergency
 CLARIFY = clarify
 SCAM = scam
+MEDIA = media
 SOCIAL = social
 INTENTS = frozenset(ALL_INTENTS)
 

@@ -45,3 +45,39 @@ async def test_spooled_messages_are_encrypted_and_replayed_in_order(tmp_path) ->
     assert stored[1] == message(1)
     assert again.waiting == 0 and not again.entries()
     assert [p.name for p in (tmp_path / "spool" / "dead").iterdir()]  # set aside, not lost
+
+
+async def test_the_gateway_spools_messages_and_reports_while_the_database_is_away(
+    tmp_path,
+) -> None:
+    from sqlalchemy import select
+
+    from bot.db import Database
+    from bot.models import Message, OutboxItem
+    from tests.inbox.gateway import running_gateway
+
+    async with running_gateway(tmp_path, spool_dir=tmp_path / "spool") as gw:
+        runtime = gw.runtime
+        await gw.resident_says("+33612345601", "bonjour")  # a reply with a platform id
+        async with runtime.database.session() as session:
+            sent = (await session.execute(select(OutboxItem.platform_id))).scalars().first()
+        real, away = runtime.database, Database("postgresql+asyncpg://nobody@127.0.0.1:9/none")
+        runtime.database = runtime.engine.database = away  # refused at once: an outage
+        try:
+            assert await runtime.receive(message(7))
+            report = {"platform_id": sent, "outcome": "delivered", "error": "", "opted_out": False}
+            await runtime.receive_report("sms", report)
+            assert await runtime.receive(message(7))  # the platform's retry, spooled too
+            assert runtime.spool.waiting == 3
+        finally:
+            runtime.database = runtime.engine.database = real
+            await away.close()
+        assert await runtime.spool.replay(runtime.store_spooled, is_outage) == 3
+        await runtime.drain()
+        await gw.flush()
+        async with runtime.database.session() as session:
+            stored = await session.execute(select(Message).where(Message.platform_id == "SM7"))
+            assert len(stored.scalars().all()) == 1  # the retry was dropped by the dedup
+            query = select(OutboxItem.status).where(OutboxItem.platform_id == sent)
+            assert (await session.execute(query)).scalar_one() == "delivered"
+        assert any(to.value == "+33612345607" for to, _ in gw.sent)  # answered

@@ -41,8 +41,8 @@ def telegram_parts(reply: Reply) -> list[Reply]:
         return [reply]
     size = limit
     texts = split_body(reply.text, size)
-    while any(utf16_length(t) > limit for t in texts):  # astral characters count twice
-        size -= max(utf16_length(t) for t in texts) - limit
+    while size > 1 and any(utf16_length(t) > limit for t in texts):  # astral: 2 units
+        size = max(size - (max(utf16_length(t) for t in texts) - limit), size // 2, 1)
         texts = split_body(reply.text, size)
     first = [Reply(text, key=reply.key) for text in texts[:-1]]
     return [*first, replace(reply, text=texts[-1])]

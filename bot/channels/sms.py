@@ -22,7 +22,6 @@ from bot.channels.gsm import render_sms
 from bot.config import Settings
 from bot.logs import fields
 from bot.messages import Address, InboundMessage, reply_from_dict
-from bot.repository import Repository
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -155,14 +154,13 @@ async def status(request: web.Request) -> web.Response:
     if state not in ("delivered", "failed", "undelivered") or not sid:
         return web.Response(status=204)
     code = form.get("ErrorCode", "")
-    runtime = request.app[WEBHOOKS].runtime
-    async with runtime.database.session() as session:
-        repo = Repository(session, runtime.cipher)
-        outcome = "delivered" if state == "delivered" else "failed"
-        item = await repo.record_delivery(NAME, sid, outcome, f"{state}: twilio error {code}")
-        if item is not None and item.contact_id is not None and code == str(UNSUBSCRIBED):
-            await repo.set_opted_out_by_id(item.contact_id)
-        await session.commit()
+    report = {
+        "platform_id": sid,
+        "outcome": "delivered" if state == "delivered" else "failed",
+        "error": f"{state}: twilio error {code}",
+        "opted_out": code == str(UNSUBSCRIBED),
+    }
+    await request.app[WEBHOOKS].runtime.receive_report(NAME, report)  # spooled in an outage
     return web.Response(status=204)
 
 

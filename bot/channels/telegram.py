@@ -15,11 +15,12 @@ import html
 import logging
 import warnings
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from sqlalchemy import select
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -36,7 +37,9 @@ from bot.channels import DeliveryError, Pace
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.logs import fields
-from bot.mediation.group import from_update, is_from_group
+from bot.mediation.group import MediatorsGroup, from_update, is_from_group
+from bot.mediation.models import ChatMove
+from bot.mediation.store import MediationRepository
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
 from bot.metrics import UNUSABLE
 from bot.outage import is_outage
@@ -80,12 +83,59 @@ def mount(app: web.Application) -> None:
 
 
 @dataclass
+class ChatMoves:
+    """Groups that became supergroups (old id -> new id), kept in the database: the
+    mediators' group is posted to, and listened to, at its new id from then on."""
+
+    runtime: Runtime
+    moved: dict[int, int] = field(default_factory=dict)
+
+    def current(self, chat_id: int) -> int:
+        seen = {chat_id}
+        while chat_id in self.moved and self.moved[chat_id] not in seen:
+            chat_id = self.moved[chat_id]
+            seen.add(chat_id)
+        return chat_id
+
+    async def load(self) -> None:
+        """Read the moves recorded earlier, and point the group notifier at its new id."""
+        async with self.runtime.database.session() as session:
+            rows = await session.execute(select(ChatMove.old_chat_id, ChatMove.new_chat_id))
+            self.moved = dict(rows.tuples().all())
+        self._follow()
+
+    async def record(self, old: int, new: int) -> None:
+        """Remember a move (told by a refused send or the group's service message)."""
+        if self.moved.get(old) == new:
+            return
+        async with self.runtime.database.session() as session:
+            await MediationRepository(session, self.runtime.cipher).record_chat_move(
+                old, new, self.runtime.engine.clock()
+            )
+            await session.commit()
+        self.moved[old] = new
+        self._follow()
+        log.warning("telegram.chat_moved", extra=fields(old=old, new=new))
+
+    def _follow(self) -> None:
+        group = getattr(self.runtime.engine, "notifier", None)
+        if isinstance(group, MediatorsGroup):
+            group.chat_id = self.current(group.chat_id)
+
+    def group_id(self) -> int | None:
+        """The mediators' group's id now (MEDIATORS_CHAT_ID, or where it moved)."""
+        configured = self.runtime.settings.mediators_chat_id
+        return None if configured is None else self.current(configured)
+
+
+@dataclass
 class TelegramUpdates:
     """Turns updates into stored inbound messages, from the webhook or the polling loop."""
 
     runtime: Runtime
     bot: Bot
     secret: str | None
+    moves: ChatMoves
 
     async def accept(self, update: Update) -> None:
         """Handle one update. One the gateway cannot use is logged, counted and acknowledged:
@@ -101,7 +151,11 @@ class TelegramUpdates:
 
     async def _accept(self, update: Update) -> None:
         """Store the update's message (once per update_id); answer a pressed button."""
-        if is_from_group(update, self.runtime.settings.mediators_chat_id):
+        message = update.message
+        if message is not None and (message.migrate_to_chat_id or message.migrate_from_chat_id):
+            await self._migration(message)
+            return
+        if is_from_group(update, self.moves.group_id()):
             await self.runtime.receive_group(from_update(update))
             return
         if update.my_chat_member is not None:
@@ -120,6 +174,17 @@ class TelegramUpdates:
                 await update.callback_query.answer()
             except TelegramError as error:
                 log.info("telegram.answer_failed", extra=fields(error=str(error)))
+
+    async def _migration(self, message) -> None:  # noqa: ANN001 - a PTB Message
+        """The service messages of a group becoming a supergroup: posted in the old group
+        (migrate_to_chat_id) and in the new one (migrate_from_chat_id)."""
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        else:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        configured = self.runtime.settings.mediators_chat_id
+        if configured is not None and self.moves.current(configured) == old:
+            await self.moves.record(old, new)
 
     async def _membership(self, update: Update) -> None:
         """A person blocked the bot (opted out) or unblocked it (opted in again; their
@@ -174,7 +239,9 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Teleg
     async with application:
         bot = application.bot
         secret = settings.telegram_webhook_secret if webhook_mode(settings) else None
-        updates = TelegramUpdates(runtime, bot, secret)
+        moves = ChatMoves(runtime)
+        await moves.load()
+        updates = TelegramUpdates(runtime, bot, secret, moves)
         app[UPDATES] = updates
         if webhook_mode(settings):
             await bot.set_webhook(
@@ -183,13 +250,13 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Teleg
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("telegram.webhook", extra=fields(bot=bot.username))
-            yield TelegramSender(bot)
+            yield TelegramSender(bot, moves)
             return
         await bot.delete_webhook()  # getUpdates is refused while a webhook is set
         log.info("telegram.polling", extra=fields(bot=bot.username))
         poller = asyncio.create_task(updates.poll())
         try:
-            yield TelegramSender(bot)
+            yield TelegramSender(bot, moves)
         finally:
             poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -273,8 +340,8 @@ ATTACHMENTS = (
 def attachment(message) -> tuple[tuple[str, ...], tuple[str, ...]]:  # noqa: ANN001 - a PTB Message
     """The message's attachment as (kind,) and its file_id (the largest photo); a shared
     contact has no file, and its number is a third party's: it is not kept."""
-    for field, kind in ATTACHMENTS:
-        found = getattr(message, field, None)
+    for name, kind in ATTACHMENTS:
+        found = getattr(message, name, None)
         if found:
             if kind == "photo":
                 found = found[-1]  # sizes come smallest first
@@ -313,26 +380,36 @@ class TelegramSender:
     channel = NAME
     pace = Pace(per_address=1.0, overall=1 / 30)  # Telegram's limits for bots
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, moves: ChatMoves | None = None) -> None:
         self.bot = bot
+        self.moves = moves
 
     async def send(self, address: Address, payload: dict) -> str | None:
-        """Send the reply's message (and its venue); returns the message id."""
+        """Send the reply's message (and its venue); returns the message id. A group that
+        became a supergroup is remembered, and the message sent there at once."""
         reply = reply_from_dict(payload)
         chat_id = int(address.value)
-        text, markup = message_parts(reply)
+        if self.moves is not None:
+            chat_id = self.moves.current(chat_id)
         try:
-            message = await self.bot.send_message(
-                chat_id,
-                html.escape(text, quote=False),
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-            )
+            try:
+                message = await self._message(chat_id, reply)
+            except ChatMigrated as moved:
+                if self.moves is not None:
+                    await self.moves.record(chat_id, moved.new_chat_id)
+                chat_id = moved.new_chat_id
+                message = await self._message(chat_id, reply)
         except TelegramError as error:
             raise delivery_error(error) from error
         if reply.venue:
             await self._send_venue(chat_id, reply)
         return str(message.message_id)
+
+    async def _message(self, chat_id: int, reply: Reply):  # noqa: ANN202 - a PTB Message
+        text, markup = message_parts(reply)
+        return await self.bot.send_message(
+            chat_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
+        )
 
     async def _send_venue(self, chat_id: int, reply: Reply) -> None:
         # The text already went out and names the place: a lost pin is not worth a resend.

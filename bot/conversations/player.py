@@ -12,7 +12,7 @@ import dataclasses
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -93,12 +93,23 @@ class Session:
 
     async def turn(self, step: Step) -> TurnRecord:
         """Play one step; what the resident and the group received during it."""
+        if step.action == "mediator_reply":
+            return await self._recorded(step, self._mediator_replies(step.value))
+        text, location = (step.value, None) if step.action == "say" else ("", step.value)
+        inbound = InboundMessage(
+            self.address,
+            text,
+            uuid.uuid4().hex,
+            self.now + TURN_GAP,
+            location=Location(*location) if location else None,
+        )
+        return await self._recorded(step, self.resident_writes(inbound))
+
+    async def _recorded(self, step: Step, action: Awaitable[None]) -> TurnRecord:
+        """Run `action` a turn later, send what it queued, and record what left."""
         self.now += TURN_GAP
         before = len(self.sent)
-        if step.action == "mediator_reply":
-            await self._mediator_replies(step.value)
-        else:
-            await self._resident_writes(step)
+        await action
         await self._flush()
         new = self.sent[before:]
         replies = tuple(reply for to, reply, _ in new if to == self.address)
@@ -109,15 +120,8 @@ class Session:
     def _group_address(self) -> Address:
         return Address("telegram", str(GROUP_CHAT_ID))
 
-    async def _resident_writes(self, step: Step) -> None:
-        text, location = (step.value, None) if step.action == "say" else ("", step.value)
-        inbound = InboundMessage(
-            self.address,
-            text,
-            uuid.uuid4().hex,
-            self.now,
-            location=Location(*location) if location else None,
-        )
+    async def resident_writes(self, inbound: InboundMessage) -> None:
+        """The gateway's intake and turn for one message of the resident."""
         accepted = await self.runtime.engine.accept(inbound)
         if accepted is not None:
             await self.runtime.engine.process(accepted)

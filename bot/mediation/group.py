@@ -28,6 +28,7 @@ URGENCIES = {
 HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
 COMMANDS = ("/prendre", "/clore", "/faq")
 MAX_TICKET = 2**31 - 1  # the largest id an INTEGER column holds
+ANONYMOUS_ADMIN = "l'équipe"  # an anonymous admin who set no signature
 
 
 @dataclass(frozen=True)
@@ -109,14 +110,30 @@ def from_update(update: Any) -> GroupMessage:
     """The group message of a python-telegram-bot Update (see `is_from_group`)."""
     message = update.message
     sender, replied = message.from_user, message.reply_to_message
+    if replied is not None and is_topic_root(message, replied):
+        replied = None  # a message typed in a forum topic "replies" to the topic's first post
+    # An admin writing anonymously appears as GroupAnonymousBot, "from" the group itself.
+    anonymous = message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    if anonymous:
+        name = message.author_signature or ANONYMOUS_ADMIN
+    else:
+        name = sender.full_name if sender else "?"
     return GroupMessage(
         chat_id=message.chat.id,
         message_id=str(message.message_id),
         text=message.text or "",
-        sender=sender.full_name if sender else "?",
-        username=sender.username if sender else None,
+        sender=name,
+        username=None if anonymous or not sender else sender.username,
         reply_to=str(replied.message_id) if replied else None,
-        from_bot=bool(sender and sender.is_bot),
+        from_bot=bool(sender and sender.is_bot and not anonymous),
+    )
+
+
+def is_topic_root(message: Any, replied: Any) -> bool:
+    """Whether `replied` is only the first post of the forum topic `message` is typed in."""
+    return bool(
+        message.is_topic_message
+        and (replied.forum_topic_created or replied.message_id == message.message_thread_id)
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models import Base
@@ -67,3 +67,13 @@ class FaqSuggestion(Base):
     answer: Mapped[str] = mapped_column(Text)
     suggested_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime]
+
+
+class ChatMove(Base):
+    """A Telegram group that became a supergroup: posts go to the new id from then on."""
+
+    __tablename__ = "chat_moves"
+
+    old_chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    new_chat_id: Mapped[int] = mapped_column(BigInteger)
+    moved_at: Mapped[datetime]

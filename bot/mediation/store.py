@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
-from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession, Mediator
+from bot.mediation.models import ChatMove, FaqSuggestion, GroupPost, InboxSession, Mediator
 from bot.models import Contact, Message, OutboxItem, Ticket
 from bot.repository import OPEN_STATUSES, Repository
 
@@ -167,6 +167,27 @@ class MediationRepository(Repository):
         return (await self.session.execute(query)).scalars().first()
 
     # -- suggestions ------------------------------------------------------------------------
+    async def record_chat_move(self, old: int, new: int, now: datetime) -> None:
+        """Remember that the group `old` is now the supergroup `new`."""
+        move = await self.session.get(ChatMove, old)
+        if move is None:
+            self.session.add(ChatMove(old_chat_id=old, new_chat_id=new, moved_at=now))
+        else:
+            move.new_chat_id, move.moved_at = new, now
+
+    async def current_chat_id(self, chat_id: int) -> int:
+        """Where a group is now, following its moves (a group moves at most once or twice)."""
+        moves = dict(
+            (await self.session.execute(select(ChatMove.old_chat_id, ChatMove.new_chat_id)))
+            .tuples()
+            .all()
+        )
+        seen = {chat_id}
+        while chat_id in moves and moves[chat_id] not in seen:
+            chat_id = moves[chat_id]
+            seen.add(chat_id)
+        return chat_id
+
     async def add_suggestion(self, suggestion: FaqSuggestion) -> None:
         self.session.add(suggestion)
 

@@ -201,6 +201,19 @@ async def test_sender(sqlite_database, reply, message, markup) -> None:
 
 FAILURES = [
     ("bot blocked", 403, None, {"opted_out": True}),
+    ("chat not found", 400, None, {"permanent": True, "opted_out": False}),
+    (
+        "message too long",
+        (400, "Bad Request: message is too long"),
+        None,
+        {"permanent": True, "opted_out": False},
+    ),
+    (
+        "user deactivated",
+        (403, "Forbidden: user is deactivated"),
+        None,
+        {"opted_out": True},
+    ),
     ("flood control", 429, 3, {"retry_after": 3.0, "opted_out": False}),
     ("Telegram down", 500, None, {"permanent": False, "opted_out": False, "retry_after": None}),
 ]
@@ -211,7 +224,8 @@ FAILURES = [
 )
 async def test_sender_failures(sqlite_database, status, retry_after, error) -> None:
     async with telegram_gateway(sqlite_database) as gateway:
-        gateway.telegram.fail_next(1, status, retry_after)
+        status, description = status if isinstance(status, tuple) else (status, None)
+        gateway.telegram.fail_next(1, status, retry_after, description)
         with pytest.raises(DeliveryError) as raised:
             await gateway.sender.send(Address("telegram", str(CHAT)), reply_to_dict(MENU))
         assert {k: getattr(raised.value, k) for k in error} == error

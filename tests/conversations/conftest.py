@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -14,6 +15,7 @@ from bot.content import load_content
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Session, migrated_template
 from bot.conversations.script import Step
+from bot.messages import InboundMessage
 from tests.harness import CONTENT_DIR, SECRET, gateway_settings
 
 CONTENT = load_content(CONTENT_DIR)
@@ -34,6 +36,15 @@ class Resident:
 
     async def shares(self, latitude: float, longitude: float) -> TurnRecord:
         return await self.session.turn(Step("location", (latitude, longitude)))
+
+    async def sends_media(self, kind: str, caption: str = "") -> TurnRecord:
+        """A voice note, a photo… (with its platform reference), and its caption if any."""
+        session = self.session
+        inbound = InboundMessage(
+            session.address, caption, uuid.uuid4().hex, session.now,
+            media=(kind,), media_refs=(f"file-{kind}",),
+        )  # fmt: skip
+        return await session._recorded(Step("say", caption), session.resident_writes(inbound))
 
     async def mediator_says(self, text: str) -> TurnRecord:
         return await self.session.turn(Step("mediator_reply", text))

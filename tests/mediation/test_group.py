@@ -183,3 +183,98 @@ async def test_a_photo_on_an_open_ticket_is_posted_as_an_inbox_link(tmp_path):
         post = await until(lambda: [p for p in posts(telegram) if "[photo" in p["text"]])
         assert f"[photo : {PUBLIC}/inbox/media/" in post[0]["text"]
         assert picture not in post[0]["text"]  # the platform's link stays ours
+
+
+SUPERGROUP = -1009876543210
+
+
+def posts_to(telegram: FakeTelegram, chat: int) -> list[dict]:
+    return [m for m in telegram.sent() if int(m["chat_id"]) == chat]
+
+
+async def test_a_group_upgraded_to_a_supergroup_is_followed_and_remembered(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    telegram.migrate(GROUP, SUPERGROUP)  # 400 + parameters.migrate_to_chat_id
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        post = await until(lambda: posts_to(telegram, SUPERGROUP))
+        assert "Nouveau ticket" in post[0]["text"]
+        await sms(client, "SM2", "c'est pour la CAF")
+        await until(lambda: any("#1 Habitant" in p["text"] for p in posts_to(telegram, SUPERGROUP)))
+        tried_old = [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+        assert len(tried_old) == 1  # refused once; later posts went to the new id directly
+
+    post_id = await first_post_id(tmp_path)
+    async with gateway(tmp_path, telegram, twilio) as client:  # a restart: read from the database
+        update = telegram.group_update(SUPERGROUP, "Bonjour, passez mardi.")
+        message = update["message"]
+        message["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+        message["reply_to_message"] = {"message_id": post_id, "date": 1, "chat": message["chat"]}
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+        await until(lambda: any("passez mardi" in m["Body"] for m in twilio.sent))
+        await in_group_chat(client, telegram, SUPERGROUP, "/tickets")
+        await until(
+            lambda: any("Tickets ouverts" in p["text"] for p in posts_to(telegram, SUPERGROUP))
+        )
+        tried_old = [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+        assert len(tried_old) == 1
+
+
+async def test_the_service_message_of_an_upgrade_moves_the_group(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        service = telegram.group_update(GROUP, "")
+        del service["message"]["text"]
+        service["message"]["migrate_to_chat_id"] = SUPERGROUP
+        headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+        assert (await client.post("/telegram/webhook", json=service, headers=headers)).status == 200
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts_to(telegram, SUPERGROUP))
+        assert not [
+            c for c in telegram.calls if c[0] == "sendMessage" and c[1]["chat_id"] == str(GROUP)
+        ]
+
+
+async def in_group_chat(client: TestClient, telegram: FakeTelegram, chat: int, text: str) -> None:
+    update = telegram.group_update(chat, text)
+    update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+
+
+async def post_update(client: TestClient, update: dict) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert (await client.post("/telegram/webhook", json=update, headers=headers)).status == 200
+
+
+async def test_a_command_typed_in_a_forum_topic_reaches_its_ticket(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram))
+        update = telegram.topic_update(GROUP, "/prendre 1", thread_id=3)
+        update["message"]["from"] = {"id": 77, "is_bot": False, "first_name": "Yann"}
+        await post_update(client, update)
+        await until(lambda: any("pris en charge par Yann" in p["text"] for p in posts(telegram)))
+
+
+async def test_an_anonymous_admins_answer_reaches_the_resident(tmp_path):
+    telegram, twilio = FakeTelegram(), FakeTwilio()
+    async with gateway(tmp_path, telegram, twilio) as client:
+        await sms(client, "SM1", "je voudrais parler a quelqu'un")
+        await until(lambda: posts(telegram) and twilio.sent)
+        post_id = await first_post_id(tmp_path)
+        for text, signature in (("Passez mardi.", "Yann"), ("Ou jeudi.", None)):
+            update = telegram.anonymous_update(GROUP, text, signature)
+            chat = update["message"]["chat"]
+            update["message"]["reply_to_message"] = {"message_id": post_id, "date": 1, "chat": chat}
+            await post_update(client, update)
+        answer = await until(lambda: [m for m in twilio.sent if "Passez mardi" in m["Body"]])
+        assert "Yann" in answer[0]["Body"] and "GroupAnonymousBot" not in answer[0]["Body"]
+        other = await until(lambda: [m for m in twilio.sent if "Ou jeudi" in m["Body"]])
+        assert "Group" not in other[0]["Body"].split("--")[-1]
