@@ -153,3 +153,16 @@ def test_a_question_about_subscribing_is_not_a_start(text):
 def test_someone_else_calling_back_is_not_a_request_for_a_person():
     assert understand("je lui ai pas encore donné, il doit rappeler").intent != "talk_to_human"
     assert understand("rappelez moi svp").intent == "talk_to_human"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("j'ai besoin d'imprimer des papiers et d'aide pour la caf, le plus urgent c'est la caf",
+         "find_mediator"),
+        ("ma carte vitale à refaire mais d'abord je dois scanner mon passeport à bellevue",
+         "find_place"),
+    ],
+)  # fmt: skip
+def test_the_most_urgent_need_is_answered_first(text, intent):
+    assert understand(text).intent == intent

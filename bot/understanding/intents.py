@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.understanding.cues import Hit
 from bot.understanding.safety import emergency_kind, is_scam
@@ -170,7 +170,18 @@ def decide(s: Signals) -> Decision:
 
 
 def _decide_request(s: Signals) -> Decision:
-    """Rules 3 to 7 of the guide, once safety has been ruled out."""
+    """Rules 3 to 7 of the guide, once safety has been ruled out; with several needs, the one
+    named after "le plus urgent", "d'abord"… comes first."""
+    for cue in s.hits.get("priority", ()):
+        after = {c: [h for h in hs if h.start >= cue.end] for c, hs in s.hits.items()}
+        first = _decide_one(replace(s, hits={c: hs for c, hs in after.items() if hs}))
+        if first.confidence >= 0.7 and first.intent not in ("greeting", "out_of_scope"):
+            return first
+    return _decide_one(s)
+
+
+def _decide_one(s: Signals) -> Decision:
+    """Rules 3 to 7 of the guide for one need."""
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
     # "merci, la médiathèque m'a bien aidée pour la CAF": thanks for help already given
