@@ -53,7 +53,8 @@ async def handle(turn: Turn) -> Outcome:
     grid = topic_grid(turn, topic) if topic_help else None
     if grid is None or not (topic_help.helplines or topic_help.desk or grid.size):
         return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
-    first = turn.step is None or topic != slots.get("topic")
+    # the advice again when the topic is named again ("c quoi le numero de la cpam ?")
+    first = turn.step is None or topic != slots.get("topic") or turn.understood.topic is not None
     slots = {**slots, "topic": topic}
     own = own_places(turn, topic).size  # none: the topic's desk is said, then any helper
     advice = (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
