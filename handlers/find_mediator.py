@@ -58,6 +58,9 @@ async def handle(turn: Turn) -> Outcome:
     slots = {**slots, "topic": topic}
     own = own_places(turn, topic).size  # none: the topic's desk is said, then any helper
     advice = (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
+    if turn.understood.file_status:  # "vous pouvez regarder mon dossier ?": say we cannot
+        advice = (Reply(turn.say("mediator.no_file_access"), key="mediator.no_file_access"),)
+        advice += (topic_reply(turn, topic_help, with_desk=own == 0),)
     if grid.size == 0:
         return Outcome(advice)
     point = where_from(turn)
