@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
-    from bot.channels.console import chat as run_chat
+    from bot.console import chat as run_chat
 
     print(
         "Écrivez comme un habitant (Ctrl-D pour quitter). Essayez « bonjour ».\n"

@@ -61,15 +61,6 @@ def cipher_for(settings: Any) -> AddressCipher:
     return AddressCipher(settings.secret_key, settings.secret_key_previous)
 
 
-def mask_address(channel: str, value: str) -> str:
-    """Show mediators just enough to tell residents apart: `+33 6 •• •• •• 42`."""
-    if channel == "sms" and value.startswith("+33") and len(value) == 12:
-        return f"+33 {value[3]} •• •• •• {value[-2:]}"
-    if channel == "sms":
-        return f"{value[:3]} ••• {value[-2:]}"
-    return f"{channel} •••{value[-2:]}"
-
-
 def redact(text: str, value: str) -> str:
     """`text` with an address replaced by `•••` (a platform's error may quote the number)."""
     for form in (value, value.lstrip("+")):

@@ -94,6 +94,11 @@ class Engine:
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self.use(content)
 
+    @property
+    def content(self) -> Any:
+        """The content base in use."""
+        return self.knowledge.content
+
     def use(self, content: Any) -> None:
         """Switch to a new (already validated) content base."""
         self.knowledge = Knowledge.of(content)

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels import DeliveryError, Pace
 from bot.crypto import AddressCipher
 from bot.db import Database
+from bot.delivery import DeliveryError, Pace
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, Reply
 from bot.models import OutboxItem, Ticket

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,21 +14,27 @@ from bot.config import Settings
 from bot.mediation.group import MediatorsGroup
 from bot.mediation.models import Mediator
 from bot.mediation.store import MediationRepository
+from bot.runtime import Runtime
 
 
 @dataclass(frozen=True)
 class Inbox:
-    """Settings and a way to the runtime, which only exists once the server has started."""
+    """Settings and the gateway's runtime, which only exists once the server has started:
+    it is read from the gateway's application, where the server puts it."""
 
     settings: Settings
-    runtime: Callable[[], Any]  # -> bot.runtime.Runtime
+    gateway: web.Application
+    key: web.AppKey[Runtime]
+
+    def runtime(self) -> Runtime:
+        return self.gateway[self.key]
 
     def now(self) -> datetime:
         return self.runtime().engine.clock()
 
     @property
     def content(self) -> Any:
-        return self.runtime().engine.knowledge.content
+        return self.runtime().engine.content
 
     def group(self) -> MediatorsGroup | None:
         """The mediators' Telegram group, where inbox actions are announced, when configured."""

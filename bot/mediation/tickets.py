@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from bot.crypto import mask_address
+from bot.channels.registry import mask_address
 from bot.mediation.models import FaqSuggestion, Mediator
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply

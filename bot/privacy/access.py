@@ -15,14 +15,6 @@ from bot.models import Conversation, Message, OutboxItem, Ticket
 from bot.repository import Repository
 
 
-def parse_address(text: str) -> Address:
-    """`+33612345678` → SMS; `telegram:12345` (or any `channel:value`) → that channel."""
-    channel, colon, value = text.strip().partition(":")
-    if colon and channel and not channel.startswith("+"):
-        return Address(channel, value)
-    return Address("sms", text.strip())
-
-
 async def export_person(
     session: AsyncSession, cipher: AddressCipher, address: Address
 ) -> dict[str, Any] | None:

@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.registry import parse_address
 from bot.config import Settings, load_settings
 from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
-from bot.privacy.access import export_person, parse_address
+from bot.privacy.access import export_person
 from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import parse_days, purge
 
@@ -49,7 +50,11 @@ def run_purge(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    address = parse_address(args.address)
+    try:
+        address = parse_address(args.address)
+    except ValueError as error:
+        print(f"aiguillage: {error}", file=sys.stderr)
+        return 2
     found = _in_session(load_settings(), lambda s, cipher: export_person(s, cipher, address))
     if found is None:
         print("aiguillage: nothing is stored for this address", file=sys.stderr)

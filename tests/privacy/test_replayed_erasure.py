@@ -11,8 +11,8 @@ SECRET_TEXT = "zorglub-ma-phrase-tres-personnelle"
 
 async def say(gw, text: str, platform_id: str) -> bool:  # noqa: ANN001
     inbound = InboundMessage(Address("sms", RESIDENT), text, platform_id, gw.now)
-    stored = await gw.runtime.receive(inbound)
-    await gw.runtime.drain()
+    stored = await gw.runtime.intake.receive(inbound)
+    await gw.runtime.intake.drain()
     await gw.flush()
     return stored
 

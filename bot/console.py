@@ -1,4 +1,5 @@
-"""The terminal channel: `aiguillage chat` talks to the engine as a resident would.
+"""The terminal: `aiguillage chat` talks to the engine as a resident would. Not a channel
+of the registry: it drives a whole runtime of its own, in one process, with no webhook.
 
 `/mediateur TEXTE` (or `/mediator`) plays a mediator answering in the mediators' group, so
 a whole hand-off can be tried on one machine: `/mediateur /prendre`, `/mediateur /clore`
@@ -16,8 +17,8 @@ from typing import TextIO
 from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.engine import utcnow
-from bot.mediation.group import GroupMessage, MediatorsGroup, handle_group_message
-from bot.messages import Address, InboundMessage, reply_from_dict
+from bot.mediation.group import MediatorsGroup, handle_group_message
+from bot.messages import Address, GroupMessage, InboundMessage, reply_from_dict
 from bot.runtime import Runtime, start_runtime
 
 NAME = "console"
@@ -104,4 +105,4 @@ async def _as_mediator(
         sender=name,
         reply_to=printer.last_post if printer.posts else None,
     )
-    await handle_group_message(runtime, message)
+    await handle_group_message(runtime.engine, message)
