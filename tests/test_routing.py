@@ -74,3 +74,9 @@ def test_location_social_clarify_and_the_intent_table() -> None:
     assert routing.route(situation(said(social="thanks"))).handler is handlers.SOCIAL
     assert routing.route(situation(said("greeting", 0.1))).handler is handlers.CLARIFY
     assert routing.route(situation(said("find_mediator"))).handler is handlers.find_mediator
+
+
+def test_the_intents_are_the_understandings_labels() -> None:
+    from bot.content.language import INTENTS
+
+    assert set(INTENTS) == set(Intent)
