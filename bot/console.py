@@ -14,11 +14,11 @@ import uuid
 from datetime import timedelta
 from typing import TextIO
 
-from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.engine import utcnow
 from bot.mediation.group import MediatorsGroup, handle_group_message
 from bot.messages import Address, GroupMessage, InboundMessage, reply_from_dict
+from bot.rendering.plain import render_plain
 from bot.runtime import Runtime, start_runtime
 
 NAME = "console"

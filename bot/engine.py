@@ -17,6 +17,7 @@ from weakref import WeakValueDictionary
 import handlers
 from bot.crypto import AddressCipher
 from bot.db import Database
+from bot.erasure import checkpoint
 from bot.handoff import Notifier, handoff_reply, open_handoff, promised_by
 from bot.intents import Intent
 from bot.limits import CAPPED_KEY, ticket_allowed
@@ -29,7 +30,6 @@ from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.models import Contact, Conversation, Message, Ticket
 from bot.pipeline import RULES, STOP, TurnInProgress
 from bot.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
-from bot.privacy.erasure import checkpoint
 from bot.public.store import record_question
 from bot.repository import Repository, TurnState
 from bot.routing import Situation, route

@@ -19,6 +19,7 @@ from bot.crypto import AddressCipher, cipher_for
 from bot.db import Database
 from bot.delivery import Sender
 from bot.engine import Accepted, Engine, utcnow
+from bot.erasure import was_erased
 from bot.intake import check_storable
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup, handle_group_message
@@ -27,7 +28,6 @@ from bot.messages import Address, GroupMessage, InboundMessage
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.outbox import OutboxWorker, backlog_digest
-from bot.privacy.erasure import was_erased
 from bot.repository import Repository
 from bot.spool import Spool, inbound_from_dict, inbound_to_dict
 

@@ -17,11 +17,11 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from bot.backend import Backend, DeliveryReport
-from bot.channels.gsm import render_sms
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.logs import fields
 from bot.messages import Address, InboundMessage, reply_from_dict
+from bot.rendering.gsm import render_sms
 
 NAME = "sms"
 INBOUND_PATH = "/twilio/sms"

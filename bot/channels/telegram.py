@@ -33,7 +33,6 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.backend import Backend
-from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.delivery import DeliveryError, Pace
 from bot.logs import fields
@@ -48,6 +47,7 @@ from bot.messages import (
 )
 from bot.metrics import UNUSABLE
 from bot.outage import is_outage
+from bot.rendering.plain import render_plain
 
 NAME = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"

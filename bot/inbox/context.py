@@ -12,8 +12,8 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.mediation.group import MediatorsGroup
-from bot.mediation.models import Mediator
 from bot.mediation.store import MediationRepository
+from bot.models import Mediator
 from bot.runtime import Runtime
 
 

@@ -6,8 +6,17 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
-from bot.mediation.models import ChatMove, FaqSuggestion, GroupPost, InboxSession, Mediator
-from bot.models import Contact, Message, OutboxItem, Ticket
+from bot.models import (
+    ChatMove,
+    Contact,
+    FaqSuggestion,
+    GroupPost,
+    InboxSession,
+    Mediator,
+    Message,
+    OutboxItem,
+    Ticket,
+)
 from bot.repository import OPEN_STATUSES, Repository
 
 VIEWS = ("open", "mine", "all")

@@ -10,10 +10,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from bot.channels.registry import mask_address
-from bot.mediation.models import FaqSuggestion, Mediator
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
-from bot.models import Message, Ticket
+from bot.models import FaqSuggestion, Mediator, Message, Ticket
 from bot.spoken import aware
 
 ANSWER_KEY = "ticket.answer"

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
-from bot.mediation.models import FaqSuggestion
 from bot.messages import Address
-from bot.models import Conversation, Message, OutboxItem, Ticket
+from bot.models import Conversation, FaqSuggestion, Message, OutboxItem, Ticket
 from bot.repository import Repository
 
 

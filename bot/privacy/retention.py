@@ -9,10 +9,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.inbox.lockout import forget_old_attempts
-from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
-from bot.privacy.erasure import erase_person, forget_erased_ids
+from bot.erasure import erase_person, forget_erased_ids
+from bot.lockout import forget_old_attempts
+from bot.models import (
+    Contact,
+    Conversation,
+    FaqSuggestion,
+    GroupPost,
+    InboxSession,
+    Message,
+    OutboxItem,
+    Ticket,
+)
 from bot.repository import OPEN_STATUSES
 
 FINAL = ("sent", "delivered", "failed", "cancelled", "digested")

@@ -16,9 +16,8 @@ from bot.channels import telegram
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.script import Conversation, Step, load_conversations
 from bot.delivery import Pace
-from bot.mediation.models import GroupPost
 from bot.messages import Choice, Reply
-from bot.models import OutboxItem
+from bot.models import GroupPost, OutboxItem
 from bot.server import RUNTIME, create_app
 from tests.conversations.conftest import CONTENT
 from tests.fake_telegram import FakeTelegram

@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels import sms, telegram
-from bot.channels.gsm import is_gsm7
 from bot.messages import Address, Choice, Reply
 from bot.models import Message
+from bot.rendering.gsm import is_gsm7
 from bot.repository import Repository
 from bot.server import RUNTIME, create_app
 from tests.fake_telegram import MEDIA, FakeTelegram

@@ -12,9 +12,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.inbox.auth import hash_password
-from bot.mediation.models import GroupPost
 from bot.mediation.store import MediationRepository
-from bot.models import OutboxItem
+from bot.models import GroupPost, OutboxItem
 from bot.server import RUNTIME, create_app
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from bot.__main__ import main
 from bot.config import Settings
 from bot.crypto import AddressCipher
-from bot.mediation.models import FaqSuggestion, GroupPost
 from bot.messages import Address, InboundMessage
-from bot.models import Contact, Message, OutboxItem, Ticket
+from bot.models import Contact, FaqSuggestion, GroupPost, Message, OutboxItem, Ticket
 from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import purge
 from bot.repository import Repository
