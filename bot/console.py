@@ -12,9 +12,10 @@ import asyncio
 import sys
 import uuid
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.delivery import Sender
 from bot.engine import utcnow
 from bot.mediation.group import MediatorsGroup, handle_group_message
 from bot.messages import Address, GroupMessage, InboundMessage, reply_from_dict
@@ -35,7 +36,7 @@ class ConsoleSender:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         print(f"bot> {render_plain(reply_from_dict(payload))}\n", file=self.out, flush=True)
         return None
 
@@ -49,7 +50,7 @@ class GroupPrinter:
         self.out = out
         self.posts = 0
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         self.posts += 1
         text = render_plain(reply_from_dict(payload)).replace("\n", "\n            ")
         print(f"[médiateurs] {text}\n", file=self.out, flush=True)
@@ -72,7 +73,7 @@ async def chat(
     group_id = settings.mediators_chat_id or CONSOLE_GROUP
     group = MediatorsGroup(group_id, timedelta(minutes=settings.ticket_reminder_minutes))
     printer = GroupPrinter(out)
-    senders = {NAME: ConsoleSender(out), printer.channel: printer}
+    senders: dict[str, Sender] = {NAME: ConsoleSender(out), printer.channel: printer}
     runtime = await start_runtime(settings, senders=senders, notifier=group)
     address = Address(NAME, user)
     try:

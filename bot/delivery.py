@@ -5,7 +5,7 @@ outbox and the channels both depend on this module, never on each other."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Address
 
@@ -36,4 +36,4 @@ class Sender(Protocol):
 
     channel: str  # a sender may also have `pace: Pace`, which the outbox then respects
 
-    async def send(self, address: Address, payload: dict) -> str | None: ...
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None: ...

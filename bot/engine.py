@@ -340,7 +340,7 @@ async def _count_question(
         turn.now,
         topic=understood.topic or understood.intent,
         quartier=quartier or None,
-        place_id=venue and place_ids.get((venue.name, venue.latitude, venue.longitude)),
+        place_id=place_ids.get((venue.name, venue.latitude, venue.longitude)) if venue else None,
         handed_off=outcome.handoff is not None,
     )
 

@@ -30,6 +30,12 @@ class Notifier(Protocol):
         self, repo: Repository, ticket: Ticket, message: Message, now: datetime
     ) -> None: ...
 
+    async def post(
+        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+    ) -> None:
+        """Announce an action on a ticket (`bot.mediation.tickets.Announcer`)."""
+        ...
+
 
 async def open_handoff(
     repo: Repository, contact: Contact, message: Message, handoff: Handoff, now: datetime

@@ -47,7 +47,7 @@ class Intake:
     engine: Engine
     wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
-    tasks: set[asyncio.Task] = field(default_factory=set)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
     # behind hundreds of turns on the event loop; the others wait their turn, stored.
     turn_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TURN_SLOTS))
@@ -55,14 +55,14 @@ class Intake:
     def now(self) -> datetime:
         return self.engine.clock()
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run work in the background, tracked so a shutdown can wait for it."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._done)
         return task
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception():
             log.error("task.failed", exc_info=task.exception())
@@ -115,7 +115,7 @@ class Intake:
     async def receive_report(self, channel: str, report: DeliveryReport) -> None:
         """Record a platform's delivery report on a reply (`platform_id`, `outcome`
         "delivered" or "failed", `error`, `opted_out`); spooled while the database is down."""
-        data = {"channel": channel, **report}
+        data: dict[str, Any] = {"channel": channel, **report}
         if self.spool is not None and self.spool.waiting:
             await self.spool.put("report", data)
             return
@@ -176,7 +176,7 @@ class Intake:
                 group.chat_id = moves[group.chat_id]
                 seen.add(group.chat_id)
 
-    async def store_spooled(self, kind: str, data: dict) -> None:
+    async def store_spooled(self, kind: str, data: dict[str, Any]) -> None:
         """Store one spooled message (the replay); raises while the database is down."""
         if kind == "report":
             async with asyncio.timeout(ACCEPT_SECONDS):

@@ -16,7 +16,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +25,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -172,7 +173,7 @@ class TelegramUpdates:
             except TelegramError as error:
                 log.info("telegram.answer_failed", extra=fields(error=str(error)))
 
-    async def _migration(self, message) -> None:  # noqa: ANN001 - a PTB Message
+    async def _migration(self, message: Message) -> None:
         """The service messages of a group becoming a supergroup: posted in the old group
         (migrate_to_chat_id) and in the new one (migrate_from_chat_id)."""
         if message.migrate_to_chat_id:
@@ -187,7 +188,7 @@ class TelegramUpdates:
         """A person blocked the bot (opted out) or unblocked it (opted in again; their
         Restart button then sends /start, which is answered)."""
         change = update.my_chat_member
-        if change.chat.type != ChatType.PRIVATE:
+        if change is None or change.chat.type != ChatType.PRIVATE:
             return
         blocked = change.new_chat_member.status == BLOCKED
         was_blocked = change.old_chat_member.status == BLOCKED
@@ -277,7 +278,7 @@ async def webhook(request: web.Request) -> web.Response:
     return web.Response()
 
 
-def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: ANN001
+def inbound_from_update(update: Update, now: datetime) -> InboundMessage | None:
     """The resident's message in an update; None for what we ignore (edits, groups, stickers)."""
     if update.callback_query:
         query = update.callback_query
@@ -363,7 +364,7 @@ ATTACHMENTS = (
 )
 
 
-def attachment(message) -> tuple[tuple[str, ...], tuple[str, ...]]:  # noqa: ANN001 - a PTB Message
+def attachment(message: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The message's attachment as (kind,) and its file_id (the largest photo); a shared
     contact has no file, and its number is a third party's: it is not kept."""
     for name, kind in ATTACHMENTS:
@@ -383,6 +384,8 @@ def on_earth(latitude: float, longitude: float) -> bool:
 def _button_label(update: Update) -> str | None:
     """The text of the pressed button, so transcripts read as the resident saw them."""
     query = update.callback_query
+    if query is None:
+        return None
     markup = getattr(query.message, "reply_markup", None)
     buttons = (b for row in getattr(markup, "inline_keyboard", ()) for b in row)
     return next((b.text for b in buttons if b.callback_data == query.data), None)
@@ -410,7 +413,7 @@ class TelegramSender:
         self.bot = bot
         self.moves = moves
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         """Send the reply's message (and its venue); returns the message id. A group that
         became a supergroup is remembered, and the message sent there at once."""
         reply = reply_from_dict(payload)
@@ -431,7 +434,7 @@ class TelegramSender:
             await self._send_venue(chat_id, reply)
         return str(message.message_id)
 
-    async def _message(self, chat_id: int, reply: Reply):  # noqa: ANN202 - a PTB Message
+    async def _message(self, chat_id: int, reply: Reply) -> Message:
         text, markup = message_parts(reply)
         return await self.bot.send_message(
             chat_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
@@ -440,6 +443,8 @@ class TelegramSender:
     async def _send_venue(self, chat_id: int, reply: Reply) -> None:
         # The text already went out and names the place: a lost pin is not worth a resend.
         venue = reply.venue
+        if venue is None:
+            return
         try:
             await self.bot.send_venue(
                 chat_id, venue.latitude, venue.longitude, venue.name, venue.address
