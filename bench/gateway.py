@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.channels.sms import EMPTY_TWIML, INBOUND_PATH  # noqa: E402
 from bot.content import load_content  # noqa: E402
-from bot.db import Database  # noqa: E402
 from bot.rendering.gsm import render_sms  # noqa: E402
+from bot.store.db import Database  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 from tests.fake_twilio import (  # noqa: E402
     ACCOUNT_SID,

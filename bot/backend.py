@@ -32,7 +32,7 @@ class Backend(Protocol):
     async def receive(self, inbound: InboundMessage) -> bool:
         """Store a resident's message (acknowledge the platform after this returns) and
         answer it in the background; False for a duplicate. Spooled while the database is
-        down; raises `bot.intake.Unstorable` for ids no retry could store."""
+        down; raises `bot.gateway.intake.Unstorable` for ids no retry could store."""
         ...
 
     async def receive_group(self, message: GroupMessage) -> None:

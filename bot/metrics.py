@@ -15,8 +15,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.poison import dead_letters
-from bot.repository import open_ticket_counts, outbox_counts
+from bot.store.poison import dead_letters
+from bot.store.repository import open_ticket_counts, outbox_counts
 
 REGISTRY = CollectorRegistry()
 MESSAGES_IN = Counter(

@@ -5,7 +5,7 @@ optionally `follows_up(text, step, content) -> bool` for replies only its dialog
 understands, and `continues(understood, step) -> bool` for intents that stay in it
 ("plus" after a list of places), which the engine then routes back to it.
 The fallback hands to a mediator every intent no other handler answers. The handlers
-without intents are reached by bot.routing's own routes (emergency, scam, media...).
+without intents are reached by bot.conversation.routing's own routes (emergency, scam, media...).
 """
 
 from __future__ import annotations

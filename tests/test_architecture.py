@@ -10,8 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # What a channel never sees: the core is reached through bot.backend only.
 CHANNELS_NEVER = (
-    "bot.engine", "bot.repository", "bot.mediation", "bot.inbox", "bot.runtime",
-    "bot.pipeline", "bot.routing", "bot.db", "bot.models", "handlers",
+    "bot.conversation", "bot.store", "bot.gateway", "bot.mediation", "bot.inbox", "handlers",
 )  # fmt: skip
 
 

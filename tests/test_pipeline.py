@@ -1,13 +1,13 @@
-"""Each rule of the turn on its own (bot.pipeline), on plain stand-ins for the store."""
+"""Each rule of the turn on its own (bot.conversation.pipeline), on stand-ins for the store."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from bot import pipeline
-from bot.limits import Pace
-from bot.pipeline import GO, RULES, STOP, TurnInProgress
+from bot.conversation import pipeline
+from bot.conversation.limits import Pace
+from bot.conversation.pipeline import GO, RULES, STOP, TurnInProgress
 from bot.understanding import Understood
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -1,12 +1,12 @@
-"""Each route on its own (bot.routing), and the intent table of handlers/__init__.py."""
+"""Each route on its own (bot.conversation.routing), and the intent table of handlers/."""
 
 from __future__ import annotations
 
 import handlers
-from bot import routing
+from bot.conversation import routing
+from bot.conversation.routing import Situation
 from bot.intents import Intent
 from bot.messages import Location
-from bot.routing import Situation
 from bot.understanding import Understood
 
 

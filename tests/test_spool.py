@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import DataError, OperationalError
 
 from bot.crypto import AddressCipher
+from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.messages import Address, InboundMessage, Location
 from bot.outage import is_outage
-from bot.spool import Spool, inbound_from_dict, inbound_to_dict
 from tests.harness import SECRET, WEDNESDAY_MORNING
 
 
@@ -52,8 +52,8 @@ async def test_the_gateway_spools_messages_and_reports_while_the_database_is_awa
 ) -> None:
     from sqlalchemy import select
 
-    from bot.db import Database
-    from bot.models import Message, OutboxItem
+    from bot.store.db import Database
+    from bot.store.models import Message, OutboxItem
     from tests.inbox.gateway import running_gateway
 
     async with running_gateway(tmp_path, spool_dir=tmp_path / "spool") as gw:

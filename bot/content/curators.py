@@ -22,7 +22,7 @@ def add_curator_commands(commands: argparse._SubParsersAction) -> None:
 def run_curator(args: argparse.Namespace) -> int:
     """Add, remove or list curators in the configured database."""
     from bot.config import load_settings
-    from bot.db import in_session
+    from bot.store.db import in_session
 
     return in_session(
         load_settings(),
@@ -32,7 +32,7 @@ def run_curator(args: argparse.Namespace) -> int:
 
 async def change_curators(session: AsyncSession, verb: str, name: str) -> int:
     """Do `verb` (add | remove | list) for the mediator `name`; prints what it did."""
-    from bot.models import Curator, Mediator
+    from bot.store.models import Curator, Mediator
 
     if verb == "list":
         query = select(Mediator.name).join(Curator, Curator.mediator_id == Mediator.id)

@@ -8,16 +8,15 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.inbox import auth, curation, media
-from bot.inbox.context import INBOX, Inbox
+from bot.inbox.context import INBOX, Gateway, Inbox
 from bot.inbox.passwords import PASSWORD_CHECKS, PasswordChecks
 from bot.inbox.views import routes
-from bot.runtime import Runtime
 
 STATIC = Path(__file__).parent / "static"
 
 
 def mount(
-    app: web.Application, settings_key: web.AppKey[Settings], runtime_key: web.AppKey[Runtime]
+    app: web.Application, settings_key: web.AppKey[Settings], runtime_key: web.AppKey[Gateway]
 ) -> None:
     """Mount the inbox under /inbox of the gateway's application."""
     inbox = web.Application(middlewares=[auth.security, auth.authenticated])

@@ -2,19 +2,52 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.crypto import AddressCipher
 from bot.mediation.group import MediatorsGroup
 from bot.mediation.store import MediationRepository
-from bot.models import Mediator
-from bot.runtime import Runtime
+from bot.store.db import Database
+from bot.store.models import Mediator
+
+
+class Desk(Protocol):
+    """The running engine as the inbox reads it."""
+
+    clock: Callable[[], datetime]
+    notifier: Any  # the mediators' group when configured
+
+    @property
+    def content(self) -> Any: ...
+
+
+class Waker(Protocol):
+    def wake(self) -> None: ...
+
+
+class Gateway(Protocol):
+    """What the inbox needs of the running gateway (bot.gateway.runtime.Runtime)."""
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def cipher(self) -> AddressCipher: ...
+
+    @property
+    def engine(self) -> Desk: ...
+
+    @property
+    def worker(self) -> Waker: ...
+
+    def reload_content(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -24,9 +57,9 @@ class Inbox:
 
     settings: Settings
     gateway: web.Application
-    key: web.AppKey[Runtime]
+    key: web.AppKey[Gateway]
 
-    def runtime(self) -> Runtime:
+    def runtime(self) -> Gateway:
         return self.gateway[self.key]
 
     def now(self) -> datetime:

@@ -19,7 +19,7 @@ from bot.content.stops import is_stop
 from bot.content.sync import apply_changes, describe, read_diff, write_diff
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
 from bot.inbox.pages import csrf_field, layout
-from bot.models import ContentChange, Curator, FaqSuggestion
+from bot.store.models import ContentChange, Curator, FaqSuggestion
 
 DIFF_FILE = "sync-diff.json"  # written by `aiguillage content sync --out content/sync-diff.json`
 routes = web.RouteTableDef()

@@ -14,10 +14,10 @@ from sqlalchemy import delete, func, select
 
 from bot.config import load_settings
 from bot.crypto import hash_password
-from bot.db import in_session
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
-from bot.models import InboxSession, Mediator
+from bot.store.db import in_session
+from bot.store.models import InboxSession, Mediator
 
 T = TypeVar("T")
 MIN_PASSWORD = 10

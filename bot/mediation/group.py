@@ -13,13 +13,13 @@ from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.crypto import AddressCipher
-from bot.db import Database
 from bot.mediation import tickets
 from bot.mediation.display import REASONS, STATUSES, local_time, message_json
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, GroupMessage, Reply, reply_to_dict
-from bot.models import Message, Ticket
-from bot.repository import Repository
+from bot.store.db import Database
+from bot.store.models import Message, Ticket
+from bot.store.repository import Repository
 
 CHANNEL = "telegram"
 MAX_POST = 3500  # Telegram refuses messages over 4,096 characters

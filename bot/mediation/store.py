@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
-from bot.models import (
+from bot.store.models import (
     ChatMove,
     Contact,
     FaqSuggestion,
@@ -17,7 +17,7 @@ from bot.models import (
     OutboxItem,
     Ticket,
 )
-from bot.repository import OPEN_STATUSES, Repository
+from bot.store.repository import OPEN_STATUSES, Repository
 
 VIEWS = ("open", "mine", "all")
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
 from bot.messages import Address
-from bot.models import Conversation, FaqSuggestion, Message, OutboxItem, Ticket
-from bot.repository import Repository
+from bot.store.models import Conversation, FaqSuggestion, Message, OutboxItem, Ticket
+from bot.store.repository import Repository
 
 
 async def export_person(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from bot.channels.registry import parse_address
 from bot.config import load_settings
-from bot.db import in_session
 from bot.privacy.access import export_person
 from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import parse_days, purge
+from bot.store.db import in_session
 
 
 def add_privacy_commands(subparsers: argparse._SubParsersAction) -> None:

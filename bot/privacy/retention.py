@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.erasure import erase_person, forget_erased_ids
-from bot.lockout import forget_old_attempts
-from bot.models import (
+from bot.store.erasure import erase_person, forget_erased_ids
+from bot.store.lockout import forget_old_attempts
+from bot.store.models import (
     Contact,
     Conversation,
     FaqSuggestion,
@@ -21,7 +21,7 @@ from bot.models import (
     OutboxItem,
     Ticket,
 )
-from bot.repository import OPEN_STATUSES
+from bot.store.repository import OPEN_STATUSES
 
 FINAL = ("sent", "delivered", "failed", "cancelled", "digested")
 DURATION = re.compile(r"^(\d+)d$")

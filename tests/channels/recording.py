@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 from bot.config import Settings
 from bot.crypto import AddressCipher
-from bot.db import Database
+from bot.gateway.runtime import Intake
 from bot.messages import GroupMessage, InboundMessage
-from bot.runtime import Intake
+from bot.store.db import Database
 from tests.conftest import SECRET
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

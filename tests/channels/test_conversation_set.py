@@ -16,9 +16,9 @@ from bot.channels import telegram
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.script import Conversation, Step, load_conversations
 from bot.delivery import Pace
+from bot.gateway.server import RUNTIME, create_app
 from bot.messages import Choice, Reply
-from bot.models import GroupPost, OutboxItem
-from bot.server import RUNTIME, create_app
+from bot.store.models import GroupPost, OutboxItem
 from tests.conversations.conftest import CONTENT
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed

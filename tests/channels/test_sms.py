@@ -14,8 +14,8 @@ from bot.channels import sms
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.messages import Address, Choice, InboundMessage, Reply, reply_to_dict
-from bot.models import Contact
-from bot.repository import Repository
+from bot.store.models import Contact
+from bot.store.repository import Repository
 from tests.channels.recording import NOW, RecordingRuntime
 from tests.conftest import SECRET
 from tests.fake_twilio import (

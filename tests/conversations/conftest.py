@@ -28,7 +28,7 @@ class Resident:
         self.session = session
 
     @property
-    def runtime(self):  # noqa: ANN201 - bot.runtime.Runtime
+    def runtime(self):  # noqa: ANN201 - bot.gateway.runtime.Runtime
         return self.session.runtime
 
     async def says(self, text: str) -> TurnRecord:

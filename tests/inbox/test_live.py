@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.mediation.group import handle_group_message
 from bot.messages import GroupMessage
-from bot.models import OutboxItem
+from bot.store.models import OutboxItem
 from tests.inbox.gateway import CSRF, Gateway, running_gateway
 
 GROUP = -1001234567890

@@ -30,6 +30,6 @@ async def test_a_replayed_oublie_confirms_once_and_the_wal_is_emptied(tmp_path) 
         async with gw.runtime.database.session() as session:
             from sqlalchemy import func, select
 
-            from bot.models import Contact
+            from bot.store.models import Contact
 
             assert (await session.execute(select(func.count()).select_from(Contact))).scalar() == 0

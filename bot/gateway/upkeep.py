@@ -6,11 +6,11 @@ import asyncio
 import logging
 import time
 
+from bot.gateway.runtime import Runtime
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup
 from bot.mediation.store import MediationRepository
 from bot.privacy.retention import purge
-from bot.runtime import Runtime
 
 log = logging.getLogger("aiguillage.upkeep")
 

@@ -15,21 +15,21 @@ from typing import Any
 from bot.backend import DeliveryReport
 from bot.config import Settings
 from bot.content import ContentError, load_content
+from bot.conversation.engine import Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
-from bot.db import Database
 from bot.delivery import Sender
-from bot.engine import Accepted, Engine, utcnow
-from bot.erasure import was_erased
-from bot.intake import check_storable
+from bot.gateway.intake import check_storable
+from bot.gateway.outbox import OutboxWorker, backlog_digest
+from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup, handle_group_message
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, GroupMessage, InboundMessage
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
-from bot.outbox import OutboxWorker, backlog_digest
-from bot.repository import Repository
-from bot.spool import Spool, inbound_from_dict, inbound_to_dict
+from bot.store.db import Database
+from bot.store.erasure import was_erased
+from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from bot.models import Message
-from bot.repository import Repository
+from bot.store.models import Message
+from bot.store.repository import Repository
 
 RATE_WINDOW = timedelta(minutes=1)
 RATE_LIMIT = 20  # messages a minute from one sender that get answers

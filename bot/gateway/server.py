@@ -17,14 +17,14 @@ from bot import __version__, inbox, metrics, public
 from bot.channels import registry
 from bot.channels.registry import Channel
 from bot.config import Settings
-from bot.engine import utcnow
-from bot.intake import bounded_body
+from bot.conversation.engine import utcnow
+from bot.gateway.intake import bounded_body
+from bot.gateway.runtime import Runtime, open_core, with_worker
+from bot.gateway.spool import REPLAY_SECONDS
+from bot.gateway.upkeep import follow_up, upkeep
 from bot.logs import fields
 from bot.mediation.group import mediators_group
 from bot.outage import database_outage, is_outage
-from bot.runtime import Runtime, open_core, with_worker
-from bot.spool import REPLAY_SECONDS
-from bot.upkeep import follow_up, upkeep
 
 log = logging.getLogger("aiguillage.server")
 

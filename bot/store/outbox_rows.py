@@ -1,6 +1,6 @@
 """Queries on outbox rows: queue a reply, claim due rows, record what the platform said.
 
-Part of the repository (`bot.repository.Repository` inherits them), kept apart for size.
+Part of the repository (`bot.store.repository.Repository` inherits them), kept apart for size.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
 from bot.messages import Address, Reply, reply_to_dict
-from bot.models import Contact, GroupPost, Message, OutboxItem
 from bot.rendering.parts import reply_parts
+from bot.store.models import Contact, GroupPost, Message, OutboxItem
 
 CONTACTS: Table = Contact.__table__  # Core statements on the per-message path: no unit of work
 OUTBOX: Table = OutboxItem.__table__

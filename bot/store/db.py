@@ -66,7 +66,7 @@ def _engine_options(url: str) -> dict:
         return {"connect_args": {"timeout": 30}, "pool_size": 1, "max_overflow": 0}
     # No pre-ping (a round trip per checkout): a connection dead after a database restart
     # fails once, SQLAlchemy then drops every pooled connection, and that request gets 503
-    # (bot.outage), the turn is swept again (bot.upkeep), the outbox retries its write.
+    # (bot.outage), the turn is swept again (bot.gateway.upkeep), the outbox retries its write.
     return {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
 
 

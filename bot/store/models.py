@@ -1,4 +1,4 @@
-"""Database tables, as typed SQLAlchemy 2 models. Queries live in `bot.repository`."""
+"""Database tables, as typed SQLAlchemy 2 models. Queries live in `bot.store.repository`."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class Conversation(Base):
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     menu: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What the resident told us that serves later questions (a place), with when: see
-    # bot.memory. Kept a day, outside `slots`, which end with their dialogue.
+    # bot.conversation.memory. Kept a day, outside `slots`, which end with their dialogue.
     memory: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
@@ -79,7 +79,7 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
-    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.poison)
+    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.store.poison)
     retry_at: Mapped[datetime | None]  # the next attempt after a failed turn
 
 

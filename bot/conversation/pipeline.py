@@ -1,6 +1,6 @@
 """The turn's rules, in order (as aiogram's middlewares): each is a small `async def
 rule(turn) -> bool` that may change the turn in progress, and says STOP when the turn ends
-with it. The engine runs `RULES`, then routes what is left to a handler (bot.routing).
+with it. The engine runs `RULES`, then routes what is left to a handler (see routing).
 
 May import: the store (repository, models), limits, handoff, memory, messages, metrics,
 the understanding. Not the engine, the channels or the gateway.
@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.handoff import Notifier, relay_reply
+from bot.conversation.handoff import Notifier, relay_reply
+from bot.conversation.limits import WARNING_KEY, Pace, pace_of
+from bot.conversation.memory import KEPT_FOR, forget_dialogue
 from bot.intents import PLACE_DIALOGUES
-from bot.limits import WARNING_KEY, Pace, pace_of
-from bot.memory import KEPT_FOR, forget_dialogue
 from bot.messages import Reply
 from bot.metrics import LIMITED
-from bot.models import Contact, Conversation, Message, Ticket
-from bot.repository import Repository
 from bot.spoken import aware
+from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.repository import Repository
 from bot.understanding import Pending, Understander, Understood
 
 STOP, GO = True, False

@@ -15,12 +15,12 @@ from datetime import timedelta
 from typing import Any, TextIO
 
 from bot.config import Settings
+from bot.conversation.engine import utcnow
 from bot.delivery import Sender
-from bot.engine import utcnow
+from bot.gateway.runtime import Runtime, start_runtime
 from bot.mediation.group import MediatorsGroup, handle_group_message
 from bot.messages import Address, GroupMessage, InboundMessage, reply_from_dict
 from bot.rendering.plain import render_plain
-from bot.runtime import Runtime, start_runtime
 
 NAME = "console"
 PROMPT = "vous> "

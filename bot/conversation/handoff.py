@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from opening_hours import State
 
 from bot.messages import Reply
-from bot.models import Contact, Message, Ticket
-from bot.repository import Repository
 from bot.spoken import aware, local, spoken_moment
+from bot.store.models import Contact, Message, Ticket
+from bot.store.repository import Repository
 from bot.turn import Handoff
 
 ACK_AGAIN_AFTER = timedelta(hours=2)  # a resident still writing hours later is told again

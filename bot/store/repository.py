@@ -9,10 +9,10 @@ from sqlalchemy import ColumnElement, Insert, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.erasure import erase_person
 from bot.messages import Address, InboundMessage
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
-from bot.outbox_rows import CONTACTS, OutboxRows
+from bot.store.erasure import erase_person
+from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.outbox_rows import CONTACTS, OutboxRows
 
 OPEN_STATUSES = ("open", "taken")
 MESSAGES: Table = Message.__table__  # Core statements on the per-message path: no unit of work

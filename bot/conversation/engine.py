@@ -15,25 +15,25 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 import handlers
+from bot.conversation.handoff import Notifier, handoff_reply, open_handoff, promised_by
+from bot.conversation.limits import CAPPED_KEY, ticket_allowed
+from bot.conversation.memory import recall, remember
+from bot.conversation.pipeline import RULES, STOP, TurnInProgress
+from bot.conversation.routing import Situation, route
 from bot.crypto import AddressCipher
-from bot.db import Database
-from bot.erasure import checkpoint
-from bot.handoff import Notifier, handoff_reply, open_handoff, promised_by
 from bot.intents import Intent
-from bot.limits import CAPPED_KEY, ticket_allowed
 from bot.logs import fields
 from bot.mediation import tickets
 from bot.mediation.store import MediationRepository
-from bot.memory import recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
-from bot.models import Contact, Conversation, Message, Ticket
-from bot.pipeline import RULES, STOP, TurnInProgress
-from bot.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
 from bot.public.store import record_question
-from bot.repository import Repository, TurnState
-from bot.routing import Situation, route
 from bot.spoken import aware
+from bot.store.db import Database
+from bot.store.erasure import checkpoint
+from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
+from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
 from bot.understanding import Understander, Understood
 
@@ -118,7 +118,7 @@ class Engine:
     async def process_pending(self) -> int:
         """Answer messages accepted but not answered (a crash, a database outage during their
         turn); returns how many were found. A failing turn is retried after a backoff and
-        given up after a few (bot.poison), so it never holds up the others."""
+        given up after a few (bot.store.poison), so it never holds up the others."""
         async with self.database.session() as session:
             pending = await due_unprocessed(session, self.clock())
         for accepted in [Accepted(message_id, contact_id) for message_id, contact_id in pending]:
@@ -218,7 +218,7 @@ class Engine:
             )
 
     async def _turn(self, repo: Repository, state: TurnState) -> bool:
-        """Answer one message: the rules in order (bot.pipeline), then the handler its
+        """Answer one message: the rules in order (bot.conversation.pipeline), then the handler its
         route picks; True when the resident's data was erased by it."""
         turn = TurnInProgress(
             repo, state.contact, state.conversation, state.message, state.ticket,

@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.crypto import AddressCipher, redact
-from bot.db import Database
 from bot.delivery import DeliveryError, Pace, Sender
 from bot.logs import fields
 from bot.messages import Address, Reply, reply_to_dict
-from bot.outbox_rows import PER_LANE, ClaimedItem
-from bot.repository import Repository
+from bot.store.db import Database
+from bot.store.outbox_rows import PER_LANE, ClaimedItem
+from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage.outbox")
 
