@@ -29,8 +29,12 @@ def said_keys() -> tuple[set[str], set[str]]:
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
             is_say = isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "say"
-            if is_say and node.args:
-                keys = [node.args[0]]
+            keys = [node.args[0]] if is_say and node.args else []  # type: ignore[attr-defined]
+            if isinstance(node, ast.Assign) and node.targets[0].__dict__.get("id", "").endswith(
+                ("_key", "KEY")
+            ):
+                keys = [node.value]  # `intro_key = "place.a" if ... else "place.b"`
+            if keys:
                 while keys:
                     key = keys.pop()
                     if isinstance(key, ast.IfExp):
