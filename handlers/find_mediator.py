@@ -30,7 +30,6 @@ from handlers.nearby import (
 from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_mediator"
-INTENTS = frozenset({"find_mediator"})
 
 
 def continues(understood: Understood, step: str) -> bool:

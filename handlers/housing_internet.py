@@ -19,7 +19,6 @@ from bot.messages import Choice, Reply
 from bot.turn import Handoff, Outcome, Turn
 
 NAME = "housing_internet"
-INTENTS = frozenset({"housing_internet"})
 # Saying one lives in social housing answers "are you a tenant?" before it is asked.
 TENANT = re.compile(
     r"\b(hlm|bmh|locataires?|bailleur social|logement social|habitat social"
