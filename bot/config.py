@@ -30,6 +30,7 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
+    twilio_whatsapp_from: str | None = None  # `whatsapp:+…`, the WhatsApp sender
     twilio_api_base_url: str | None = None
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = None
@@ -55,6 +56,12 @@ class Settings:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
 
     @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(
+            self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from
+        )
+
+    @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
 
@@ -77,6 +84,7 @@ def load_settings(
         twilio_account_sid=_matching(env, "TWILIO_ACCOUNT_SID", "AC", 34),
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN"),
         twilio_from_number=_phone(env, "TWILIO_FROM_NUMBER"),
+        twilio_whatsapp_from=_whatsapp_sender(env, "TWILIO_WHATSAPP_FROM"),
         twilio_api_base_url=_url(env, "TWILIO_API_BASE_URL"),
         telegram_bot_token=_telegram_token(env),
         telegram_api_base_url=_url(env, "TELEGRAM_API_BASE_URL"),
@@ -165,6 +173,19 @@ def _phone(env: Mapping[str, str], name: str) -> str | None:
     raw = env.get(name)
     if raw is not None and not (raw.startswith("+") and raw[1:].isdigit() and len(raw) >= 8):
         raise SettingsError(f"{name}={raw!r} is not an E.164 number such as +33757000000")
+    return raw
+
+
+def _whatsapp_sender(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    number = (raw or "").removeprefix("whatsapp:")
+    if raw is not None and not (
+        raw.startswith("whatsapp:+") and number[1:].isdigit() and len(number) >= 8
+    ):
+        raise SettingsError(
+            f"{name}={raw!r} is not a WhatsApp sender such as whatsapp:+14155238886 "
+            "(the prefix whatsapp: then an E.164 number)"
+        )
     return raw
 
 

@@ -35,6 +35,14 @@ def test_defaults():
         ({"PUBLIC_BASE_URL": "example.org"}, "PUBLIC_BASE_URL='example.org' is not an http(s) URL"),
         ({"TWILIO_ACCOUNT_SID": "XX12"}, "TWILIO_ACCOUNT_SID must start with 'AC'"),
         ({"TWILIO_FROM_NUMBER": "0612"}, "TWILIO_FROM_NUMBER='0612' is not an E.164 number"),
+        (
+            {"TWILIO_WHATSAPP_FROM": "+14155238886"},
+            "TWILIO_WHATSAPP_FROM='+14155238886' is not a WhatsApp sender",
+        ),
+        (
+            {"TWILIO_WHATSAPP_FROM": "whatsapp:0612"},
+            "TWILIO_WHATSAPP_FROM='whatsapp:0612' is not a WhatsApp sender",
+        ),
         ({"TELEGRAM_BOT_TOKEN": "abc"}, "TELEGRAM_BOT_TOKEN does not look like"),
         ({"TELEGRAM_WEBHOOK_SECRET": "a b"}, "TELEGRAM_WEBHOOK_SECRET must be"),
         ({"MEDIATORS_CHAT_ID": "group"}, "MEDIATORS_CHAT_ID='group' is not a Telegram chat id"),
@@ -60,7 +68,9 @@ def test_channels_switch_on_with_complete_settings():
         TWILIO_ACCOUNT_SID="AC" + "0" * 32,
         TWILIO_AUTH_TOKEN="token",
         TWILIO_FROM_NUMBER="+33757000000",
+        TWILIO_WHATSAPP_FROM="whatsapp:+14155238886",
         TELEGRAM_BOT_TOKEN="123456:ABCdef",
         MEDIATORS_CHAT_ID="-1001234",
     )
+    assert s.whatsapp_enabled and s.twilio_whatsapp_from == "whatsapp:+14155238886"
     assert s.sms_enabled and s.telegram_enabled and s.mediators_chat_id == -1001234
