@@ -43,6 +43,17 @@ class Backend(Protocol):
         """Record a platform's delivery report on a reply."""
         ...
 
+    async def last_heard(self, address: Address) -> datetime | None:
+        """When this person's last message arrived (None: never), e.g. for WhatsApp's
+        24-hour window, which only the core can tell: the channel keeps no state."""
+        ...
+
+    async def tell_mediators(self, address: Address, text: str) -> None:
+        """Tell the mediators something about this person that only the channel knows (an
+        answer that cannot leave): posted in the group on their open ticket, and noted in
+        the ticket's transcript for the inbox."""
+        ...
+
     async def opt_out(self, address: Address) -> None:
         """The person blocked us at the platform: send them nothing more."""
         ...

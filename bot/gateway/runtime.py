@@ -138,6 +138,27 @@ class Intake:
                 await repo.set_opted_out_by_id(item.contact_id)
             await session.commit()
 
+    async def last_heard(self, address: Address) -> datetime | None:
+        async with self.database.session() as session:
+            return await Repository(session, self.cipher).last_inbound_at(address)
+
+    async def tell_mediators(self, address: Address, text: str) -> None:
+        """Post in the group on the person's open ticket (if any), and note it in the
+        transcript the inbox shows."""
+        now = self.engine.clock()
+        async with self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            contact = await repo.find_contact(address)
+            ticket = await repo.open_ticket_of(contact.id) if contact is not None else None
+            said = f"#{ticket.id} {text}" if ticket is not None else text
+            if self.engine.notifier is not None:
+                await self.engine.notifier.post(repo, said, now, ticket, "notice")
+            if contact is not None:
+                await repo.add_note(contact, ticket, text, now)
+            await session.commit()
+        log.warning("intake.mediators_told", extra=fields(channel=address.channel))
+        self.wake()
+
     async def opt_out(self, address: Address) -> None:
         await self._opt(address, opted_out=True)
 

@@ -28,6 +28,9 @@ class TurnState:
     ticket: Ticket | None
 
 
+NOTE_KEY = "mediators.note"  # a transcript line only mediators read (bot.mediation.display)
+
+
 class Repository(OutboxRows):
     """Queries on one session; the caller commits."""
 
@@ -38,6 +41,33 @@ class Repository(OutboxRows):
             Contact.channel == address.channel, Contact.address_hash.in_(hashes)
         )
         return (await self.session.execute(query)).scalars().first()
+
+    async def last_inbound_at(self, address: Address) -> datetime | None:
+        """When the person at this address last wrote (None: never)."""
+        contact = await self.find_contact(address)
+        if contact is None:
+            return None
+        query = select(func.max(Message.created_at)).where(
+            Message.contact_id == contact.id, Message.direction == "in"
+        )
+        return (await self.session.execute(query)).scalar()
+
+    async def add_note(
+        self, contact: Contact, ticket: Ticket | None, text: str, now: datetime
+    ) -> None:
+        """A line for the mediators in the person's transcript; nothing is sent to anyone."""
+        self.session.add(
+            Message(
+                contact_id=contact.id,
+                channel=contact.channel,
+                direction="out",
+                text=text,
+                payload={"key": NOTE_KEY},
+                ticket_id=ticket.id if ticket else None,
+                created_at=now,
+                processed_at=now,
+            )
+        )
 
     async def contact_id_for(self, address: Address, now: datetime, language: str = "fr") -> int:
         """The id of the contact at this address, created when new; its last visit is now."""

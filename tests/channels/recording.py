@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from bot.config import Settings
 from bot.crypto import AddressCipher
 from bot.gateway.runtime import Intake
-from bot.messages import GroupMessage, InboundMessage
+from bot.messages import Address, GroupMessage, InboundMessage
 from bot.store.db import Database
 from tests.conftest import SECRET
 
@@ -29,10 +29,12 @@ class RecordingRuntime:
     )
     received: list[InboundMessage] = field(default_factory=list)
     group: list[GroupMessage] = field(default_factory=list)
+    told: list[tuple[Address, str]] = field(default_factory=list)  # tell_mediators
     spool: None = None  # delivery reports are recorded as the real intake does
     now = Intake.now
     receive_report = Intake.receive_report
     _record_report = Intake._record_report
+    last_heard = Intake.last_heard
     opt_out = Intake.opt_out
     opt_in = Intake.opt_in
     _opt = Intake._opt
@@ -46,6 +48,9 @@ class RecordingRuntime:
             return False
         self.received.append(inbound)
         return True
+
+    async def tell_mediators(self, address: Address, text: str) -> None:
+        self.told.append((address, text))
 
     async def receive_group(self, message: GroupMessage) -> None:
         self.group.append(message)
