@@ -13,6 +13,7 @@ from bot.rendering.gsm import render_sms, split_body
 from bot.rendering.plain import render_plain
 
 TELEGRAM_TEXT = 4096  # the Bot API's limit, in UTF-16 code units of the parsed text
+WHATSAPP_BODY = 1600  # Twilio's body limit for WhatsApp too; Unicode, no GSM-7 downgrade
 
 
 def reply_parts(channel: str, reply: Reply) -> list[Reply]:
@@ -21,6 +22,8 @@ def reply_parts(channel: str, reply: Reply) -> list[Reply]:
         return sms_parts(reply)
     if channel == "telegram":
         return telegram_parts(reply)
+    if channel == "whatsapp":
+        return whatsapp_parts(reply)
     return [reply]
 
 
@@ -30,6 +33,14 @@ def sms_parts(reply: Reply) -> list[Reply]:
     if len(bodies) <= 1:
         return [reply]
     return [Reply(body, key=reply.key) for body in bodies]  # choices are numbered in the text
+
+
+def whatsapp_parts(reply: Reply) -> list[Reply]:
+    """Bodies of at most 1,600 characters, choices numbered in the text, Unicode kept."""
+    bodies = split_body(render_plain(reply), WHATSAPP_BODY)
+    if len(bodies) <= 1:
+        return [reply]
+    return [Reply(body, key=reply.key) for body in bodies]
 
 
 def telegram_parts(reply: Reply) -> list[Reply]:
