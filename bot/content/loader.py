@@ -26,6 +26,7 @@ from bot.content.stops import load_stops, stop_places
 from bot.content.structures import Phones, load_phones
 from bot.content.texts import Texts, load_texts
 from bot.content.topics import TopicHelp, load_topics
+from bot.content.whatsapp_templates import load_whatsapp_templates
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def check_content(
     problems += found
     phones, found = load_phones(content_dir)
     problems += found
+    problems += load_whatsapp_templates(content_dir)[1]  # the WhatsApp channel reads them
     if any(p.severity == "error" for p in problems) or housing is None or mediators is None:
         return None, problems
     content = Content(
