@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -75,10 +75,61 @@ class TwilioWebhooks:
 WEBHOOKS = web.AppKey("twilio_webhooks", TwilioWebhooks)
 
 
+Handler = Callable[[web.Request, dict[str, str]], Awaitable[web.Response]]
+
+
+@dataclass(frozen=True)
+class TwilioRoute:
+    """A kind of address Twilio posts about to our routes, told apart by its address prefix."""
+
+    prefix: str  # "" for SMS, "whatsapp:" for WhatsApp
+    inbound: Handler  # a signed webhook from a person
+    status: Handler  # a signed status callback on one of our messages
+
+
+# Twilio posts SMS and WhatsApp to the same URLs (operators point both senders at one
+# webhook, as courier's TwiML handler serves both): each Twilio channel registers its prefix.
+SENDERS = web.AppKey("twilio_senders", dict[str, TwilioRoute])
+
+
 def mount(app: web.Application) -> None:
-    """Add Twilio's webhook routes."""
-    app.router.add_post(INBOUND_PATH, inbound)
-    app.router.add_post(STATUS_PATH, status)
+    """Add Twilio's webhook routes, for SMS senders."""
+    serve(app, TwilioRoute("", inbound_sms, status_sms))
+
+
+def serve(app: web.Application, sender: TwilioRoute) -> None:
+    """Route Twilio's webhooks about addresses with `sender.prefix` to its handlers; the
+    first Twilio channel mounted adds the routes."""
+    if SENDERS not in app:
+        app[SENDERS] = {}
+        app.router.add_post(INBOUND_PATH, inbound)
+        app.router.add_post(STATUS_PATH, status)
+    app[SENDERS][sender.prefix] = sender
+
+
+def sender_for(request: web.Request, address: str) -> TwilioRoute | None:
+    """The registered sender whose prefix this address has (the longest; SMS has none)."""
+    found = [s for prefix, s in request.app[SENDERS].items() if address.startswith(prefix)]
+    return max(found, key=lambda s: len(s.prefix), default=None)
+
+
+def install_webhooks(app: web.Application, settings: Settings, backend: Backend) -> None:
+    """What the webhook routes check and call, once, for whichever Twilio channel runs."""
+    if WEBHOOKS not in app:
+        app[WEBHOOKS] = TwilioWebhooks(
+            backend, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
+        )
+
+
+def twilio_client(settings: Settings) -> tuple[Client, HeaderKeepingClient]:
+    """Twilio's client on our account (and its HTTP client, to close)."""
+    http_client = HeaderKeepingClient()
+    client = Client(
+        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+    )
+    if settings.twilio_api_base_url:
+        client.api.base_url = settings.twilio_api_base_url
+    return client, http_client
 
 
 @contextlib.asynccontextmanager
@@ -86,15 +137,8 @@ async def running(
     app: web.Application, settings: Settings, backend: Backend
 ) -> AsyncIterator[TwilioSender]:
     """Open Twilio's client for the outbox and make the webhooks reach the backend."""
-    app[WEBHOOKS] = TwilioWebhooks(
-        backend, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
-    )
-    http_client = HeaderKeepingClient()
-    client = Client(
-        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
-    )
-    if settings.twilio_api_base_url:
-        client.api.base_url = settings.twilio_api_base_url
+    install_webhooks(app, settings, backend)
+    client, http_client = twilio_client(settings)
     try:
         yield TwilioSender(client, settings.twilio_from_number or "", settings.public_base_url)
     finally:
@@ -118,10 +162,20 @@ async def signed_form(request: web.Request) -> dict[str, str]:
 
 
 async def inbound(request: web.Request) -> web.Response:
-    """A resident's SMS: stored once (by MessageSid), then empty TwiML at once."""
+    """A person's message, signed: handed to the channel of its sender (`whatsapp:+33…`
+    to WhatsApp, a plain number to SMS)."""
     form = await signed_form(request)
     if not form.get("MessageSid") or not form.get("From"):
         raise web.HTTPBadRequest(text="MessageSid and From are required\n")
+    sender = sender_for(request, form["From"])
+    if sender is None:  # e.g. WhatsApp not configured: never answered as an SMS (21910)
+        log.warning("twilio.no_channel", extra=fields(sid=form["MessageSid"]))
+        return web.Response(text=EMPTY_TWIML, content_type="text/xml")
+    return await sender.inbound(request, form)
+
+
+async def inbound_sms(request: web.Request, form: dict[str, str]) -> web.Response:
+    """A resident's SMS: stored once (by MessageSid), then empty TwiML at once."""
     backend = request.app[WEBHOOKS].backend
     media, refs = attachments(form)
     message = InboundMessage(
@@ -158,19 +212,33 @@ def media_kind(content_type: str) -> str:
 
 
 async def status(request: web.Request) -> web.Response:
-    """Twilio's delivery report on a reply: delivered, failed; 21610 means opted out."""
+    """Twilio's delivery report on one of our messages, for the channel that sent it."""
     form = await signed_form(request)
-    state, sid = form.get("MessageStatus", ""), form.get("MessageSid", "")
-    if state not in ("delivered", "failed", "undelivered") or not sid:
+    sender = sender_for(request, form.get("From", "")) or sender_for(request, form.get("To", ""))
+    if sender is None:
         return web.Response(status=204)
+    return await sender.status(request, form)
+
+
+def delivery_report(form: dict[str, str]) -> DeliveryReport | None:
+    """A final status as a report (None for `queued`, `sent`…); 21610 means opted out."""
+    state, sid = form.get("MessageStatus", ""), form.get("MessageSid", "")
+    if state not in ("delivered", "failed", "undelivered", "read") or not sid:
+        return None
     code = form.get("ErrorCode", "")
-    report: DeliveryReport = {
+    return {
         "platform_id": sid,
-        "outcome": "delivered" if state == "delivered" else "failed",
+        "outcome": "failed" if state in ("failed", "undelivered") else "delivered",
         "error": f"{state}: twilio error {code}",
         "opted_out": code == str(UNSUBSCRIBED),
     }
-    await request.app[WEBHOOKS].backend.receive_report(NAME, report)  # spooled in an outage
+
+
+async def status_sms(request: web.Request, form: dict[str, str]) -> web.Response:
+    """Twilio's delivery report on a reply: delivered, failed; 21610 means opted out."""
+    report = delivery_report(form)
+    if report is not None:  # spooled in an outage
+        await request.app[WEBHOOKS].backend.receive_report(NAME, report)
     return web.Response(status=204)
 
 
