@@ -1,6 +1,6 @@
 """Fetching a resident's media from its platform, with our credentials, for the inbox.
 
-Twilio keeps MMS media behind the account's basic auth; Telegram gives a file's path
+Twilio keeps MMS and WhatsApp media behind the account's basic auth; Telegram gives a file's path
 through getFile, then serves it under the bot's token. Neither reference leaves the server.
 """
 
@@ -34,7 +34,11 @@ async def fetch_media(settings: Settings, channel: str, reference: str) -> Media
     if not reference:
         raise MediaUnavailable("no file")
     async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        if channel == "sms" and settings.twilio_account_sid and settings.twilio_auth_token:
+        if (
+            channel in ("sms", "whatsapp")
+            and settings.twilio_account_sid
+            and settings.twilio_auth_token
+        ):
             return await _twilio(session, settings, reference)
         if channel == "telegram" and settings.telegram_bot_token:
             return await _telegram(session, settings, reference)

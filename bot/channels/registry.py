@@ -15,7 +15,7 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.backend import Backend
-from bot.channels import sms, telegram
+from bot.channels import sms, telegram, whatsapp
 from bot.config import Settings
 from bot.delivery import Sender
 from bot.messages import Address
@@ -39,7 +39,7 @@ class Channel(Protocol):
     def parse(self, text: str) -> str | None: ...
 
 
-CHANNELS: tuple[Channel, ...] = (sms, telegram)
+CHANNELS: tuple[Channel, ...] = (sms, whatsapp, telegram)
 
 
 def mask_address(channel: str, value: str) -> str:
