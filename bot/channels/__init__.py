@@ -5,6 +5,6 @@ core, through the `bot.backend.Backend` it is given, and delivers outbox rows th
 May import: bot.messages, bot.backend, bot.delivery, bot.rendering, bot.config, bot.logs,
 bot.metrics, bot.outage, and the platform's client library. WhatsApp also uses sms (the
 Twilio routes both serve) and bot.content.whatsapp_templates (its templates' YAML reader).
-Nothing imports a channel module but the registry (the server mounts them through it; the mediation reads their address
-formats through it).
+Nothing imports a channel module but the registry (the server mounts them through it; the
+mediation reads their address formats through it).
 """
