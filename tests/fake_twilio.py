@@ -10,6 +10,8 @@ twilio.hang_next(1, seconds=2)                  # the next send hangs, then fail
 twilio.delay = 0.2                              # every send takes this long (in flight)
 twilio.sent                                     # [{"To": ..., "Body": ...}, ...]
 inbound_form("SM1", "bonjour")                  # the 20 fields Twilio posts for an SMS
+whatsapp_form("SM2", "", Latitude="48.39", Longitude="-4.48")  # a WhatsApp location
+twilio.fail_next(1, 400, 63016, OUTSIDE_WINDOW) # WhatsApp: outside the 24-hour window
 
 The shapes and where they come from are listed in tests/README.md.
 """
@@ -31,7 +33,10 @@ from tests.loopback import loopback
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "fake-twilio-auth-token"
 FROM_NUMBER = "+33757000000"
-MAX_BODY = 1600  # Twilio refuses longer bodies with error 21617
+MAX_BODY = 1600  # Twilio refuses longer bodies with error 21617 (WhatsApp's limit too)
+WHATSAPP = "whatsapp:"
+WHATSAPP_FROM = "whatsapp:+14155238886"  # Twilio's WhatsApp sandbox number
+OUTSIDE_WINDOW = "Outside messaging window. For WhatsApp, use a Message Template instead"
 MESSAGES_PATH = "/2010-04-01/Accounts/{sid}/Messages.json"
 MEDIA_PATH = "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}"
 
@@ -121,15 +126,20 @@ class FakeTwilio:
             return _error(self._failures.pop(0), request.path)
         await asyncio.sleep(self.delay)
         form = {key: str(value) for key, value in (await request.post()).items()}
-        if not form.get("To") or not form.get("Body") or not form.get("From"):
+        if not form.get("To") or not (form.get("Body") or form.get("ContentSid")):
             return _error(Failure(400, 21604, "A 'To', 'From' and 'Body' are required", "legacy"))
-        if len(form["Body"]) > MAX_BODY:
+        if not form.get("From"):
+            return _error(Failure(400, 21604, "A 'To', 'From' and 'Body' are required", "legacy"))
+        if form["To"].startswith(WHATSAPP) != form["From"].startswith(WHATSAPP):
+            message = "Invalid From and To pair. From and To should be of the same channel"
+            return _error(Failure(400, 21910, message, "legacy"))
+        if len(form.get("Body", "")) > MAX_BODY:
             message = "The concatenated message body exceeds the 1600 character limit"
             return _error(Failure(400, 21617, message, "legacy"))
         self.sent.append(form)
         self._passing = max(self._passing - 1, 0)
         sid = next(self._sids)
-        body = {"sid": sid, "status": "queued", "to": form["To"], "body": form["Body"]}
+        body = {"sid": sid, "status": "queued", "to": form["To"], "body": form.get("Body", "")}
         return web.json_response(body | {"account_sid": self.account_sid}, status=201)
 
 
@@ -192,6 +202,36 @@ def inbound_form(
         "MessageSid": sid,
         "AccountSid": ACCOUNT_SID,
         "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    return form | extra
+
+
+def whatsapp_form(
+    sid: str = "SM" + "a" * 32,
+    body: str = "bonjour",
+    sender: str = "+33600000004",
+    to: str = WHATSAPP_FROM,
+    **extra: str,
+) -> dict[str, str]:
+    """The fields Twilio posts for an inbound WhatsApp message (its messaging webhook's
+    WhatsApp parameters: `whatsapp:` From and To, ProfileName, WaId, MessageType; a shared
+    location adds Latitude, Longitude and, for a place, Address and Label)."""
+    form = {
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ProfileName": "Amina",
+        "MessageType": "text",
+        "SmsSid": sid,
+        "WaId": sender.removeprefix("+"),
+        "SmsStatus": "received",
+        "Body": body,
+        "To": to,
+        "NumSegments": "1",
+        "ReferralNumMedia": "0",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": WHATSAPP + sender,
         "ApiVersion": "2010-04-01",
     }
     return form | extra

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Insert, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -50,7 +50,10 @@ class Repository(OutboxRows):
         query = select(func.max(Message.created_at)).where(
             Message.contact_id == contact.id, Message.direction == "in"
         )
-        return (await self.session.execute(query)).scalar()
+        last = (await self.session.execute(query)).scalar()
+        if last is None or last.tzinfo is not None:
+            return last
+        return last.replace(tzinfo=UTC)  # SQLite gives back naive datetimes, stored in UTC
 
     async def add_note(
         self, contact: Contact, ticket: Ticket | None, text: str, now: datetime
