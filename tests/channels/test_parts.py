@@ -62,3 +62,12 @@ def test_sms_parts(reply, count) -> None:
 def test_other_channels_are_not_cut() -> None:
     reply = Reply("x" * 10_000)
     assert reply_parts("console", reply) == [reply]
+
+
+def test_whatsapp_parts_are_unicode_bodies_of_1600() -> None:
+    reply = Reply("Être aidé ✅ " * 200, choices=MENU)  # 2,600 characters and the menu
+    parts = reply_parts("whatsapp", reply)
+    assert len(parts) == 2 and all(len(p.text) <= 1600 for p in parts)
+    assert parts[0].text.startswith("Être aidé ✅")  # no GSM-7 downgrade
+    assert parts[-1].text.endswith("1. Un lieu\n2. Être aidé") and not parts[-1].choices
+    assert reply_parts("whatsapp", Reply("Bonjour", choices=MENU)) == [Reply("Bonjour", MENU)]

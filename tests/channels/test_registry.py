@@ -11,6 +11,7 @@ from bot.messages import Address
 def test_each_channel_masks_its_own_addresses() -> None:
     assert mask_address("sms", "+33612345642") == "+33 6 •• •• •• 42"
     assert mask_address("sms", "+447700900123") == "+44 ••• 23"
+    assert mask_address("whatsapp", "+33612345604") == "wa +33 6 •• •• •• 04"
     assert mask_address("telegram", "123456721") == "telegram •••21"
     assert mask_address("console", "amina") == "console •••na"  # not a registry channel
 
