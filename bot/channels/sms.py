@@ -108,9 +108,10 @@ def serve(app: web.Application, sender: TwilioRoute) -> None:
 
 
 def sender_for(request: web.Request, address: str) -> TwilioRoute | None:
-    """The registered sender whose prefix this address has (the longest; SMS has none)."""
-    found = [s for prefix, s in request.app[SENDERS].items() if address.startswith(prefix)]
-    return max(found, key=lambda s: len(s.prefix), default=None)
+    """The sender registered for this address's prefix: `whatsapp:+33…` → "whatsapp:", a
+    plain number → "" (SMS). A prefix nobody registered is nobody's, never SMS's."""
+    scheme, colon, _ = address.partition(":")
+    return request.app[SENDERS].get(f"{scheme}:" if colon else "")
 
 
 def install_webhooks(app: web.Application, settings: Settings, backend: Backend) -> None:

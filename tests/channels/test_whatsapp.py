@@ -17,13 +17,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels import sms, whatsapp
+from bot.channels.media import fetch_media
 from bot.channels.registry import mask_address, parse_address
 from bot.gateway.server import RUNTIME, create_app
 from bot.mediation import tickets
 from bot.mediation.display import message_json
 from bot.mediation.store import MediationRepository
-from bot.messages import Address
+from bot.messages import Address, Reply
 from bot.store.models import Message, Ticket
+from bot.store.repository import Repository
 from tests.channels.test_gateway import Clock, until
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import (
@@ -47,9 +49,9 @@ BELLEVUE = ("48.4065", "-4.5021")
 class WhatsAppGateway:
     """Fake Twilio and Telegram, and a gateway with SMS, WhatsApp and the mediators' group."""
 
-    def __init__(self, tmp_path: Path, content_dir: Path) -> None:
+    def __init__(self, tmp_path: Path, content_dir: Path, **settings: object) -> None:
         self.twilio, self.telegram, self.clock = FakeTwilio(), FakeTelegram(), Clock()
-        self.tmp_path, self.content_dir = tmp_path, content_dir
+        self.tmp_path, self.content_dir, self.settings = tmp_path, content_dir, settings
         self.client: TestClient | None = None
 
     @asynccontextmanager
@@ -62,7 +64,7 @@ class WhatsAppGateway:
                 twilio_whatsapp_from=WHATSAPP_FROM,
                 mediators_chat_id=GROUP,
             )
-            settings = replace(settings, content_dir=self.content_dir)
+            settings = replace(settings, content_dir=self.content_dir, **self.settings)
             app = create_app(settings, self.clock)
             async with TestClient(TestServer(app, host="127.0.0.1")) as client:
                 self.client = client
@@ -118,14 +120,16 @@ class WhatsAppGateway:
 
 
 @asynccontextmanager
-async def gateway(tmp_path: Path, templates: dict | None = None) -> AsyncIterator[WhatsAppGateway]:
+async def gateway(
+    tmp_path: Path, templates: dict | None = None, **settings: object
+) -> AsyncIterator[WhatsAppGateway]:
     content_dir = CONTENT_DIR
     if templates is not None:
         content_dir = tmp_path / "content"
         shutil.copytree(CONTENT_DIR, content_dir)
         modeles = json.dumps({"modeles": templates}, ensure_ascii=False)  # YAML reads JSON
         (content_dir / "whatsapp_modeles.yaml").write_text(modeles, encoding="utf-8")
-    async with WhatsAppGateway(tmp_path, content_dir).running() as g:
+    async with WhatsAppGateway(tmp_path, content_dir, **settings).running() as g:
         yield g
 
 
@@ -285,3 +289,51 @@ def test_whatsapp_errors(code, permanent) -> None:
 
     error = whatsapp.delivery_error(TwilioRestException(400 if permanent else 500, "u", "x", code))
     assert error.permanent is permanent
+
+
+async def test_whatsapp_alone_serves_the_twilio_routes(tmp_path) -> None:
+    """No SMS number: WhatsApp still gets its webhooks; an SMS is acknowledged, not kept."""
+    async with gateway(tmp_path, twilio_from_number=None) as g:
+        assert await g.post(sms.INBOUND_PATH, inbound_form("SMsms", "bonjour")) == 200
+        assert await g.says("SMwa", "bonjour") == 200
+        await until(lambda: len(g.sent()) == 1)
+        await asyncio.sleep(0.3)
+        assert len(g.twilio.sent) == 1
+        assert [m["kind"] for m in await g.transcript()] == ["in", "bot"]
+
+
+async def test_without_whatsapp_a_whatsapp_sender_is_never_answered_as_sms(tmp_path) -> None:
+    async with gateway(tmp_path, twilio_whatsapp_from=None) as g:
+        assert await g.says("SMwa", "bonjour") == 200
+        await asyncio.sleep(0.5)
+        assert g.twilio.requests == 0 and await g.transcript() == []
+
+
+async def test_a_failure_in_the_middle_of_a_long_reply_resends_only_that_body(tmp_path) -> None:
+    long = " ".join(f"mot{n}" for n in range(500))  # about 3,400 characters: 3 bodies
+    async with gateway(tmp_path) as g:
+        assert await g.says("SMw1", "bonjour") == 200  # the window opens
+        await until(lambda: len(g.sent()) == 1)
+        g.twilio.fail_next(1, status=500, after=1)  # the 2nd body fails once
+        runtime = g.runtime
+        async with runtime.database.session() as session:
+            repo = Repository(session, runtime.cipher)
+            contact = await repo.find_contact(Address("whatsapp", RESIDENT))
+            await repo.queue_reply(contact, Reply(long), g.clock())
+            await session.commit()
+        for _ in range(50):
+            if len(g.sent()) == 4:
+                break
+            g.clock.now += timedelta(seconds=120)
+            runtime.worker.wake()
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.3)
+        bodies = [m["Body"] for m in g.sent()[1:]]
+        assert len(bodies) == 3 and " ".join(bodies).split() == long.split()
+
+
+async def test_whatsapp_media_open_with_our_credentials(tmp_path) -> None:
+    async with gateway(tmp_path) as g:
+        url = g.twilio.add_media("MMwa2", "image/jpeg", b"jpeg-bytes")
+        media = await fetch_media(g.runtime.settings, "whatsapp", url)
+        assert (media.content_type, media.data) == ("image/jpeg", b"jpeg-bytes")
