@@ -40,10 +40,11 @@ NOT_ON_WHATSAPP = (63003, 63024)  # no WhatsApp at this number (1006), invalid r
 WRONG_CHANNEL = 21910  # From and To not on the same channel: never from the SMS number
 PERMANENT = (OUTSIDE_WINDOW, *NOT_ON_WHATSAPP, WRONG_CHANNEL, 63013, 63021, 63032)
 CANNOT_LEAVE = (
-    "⚠ Votre réponse n'est pas partie par WhatsApp : l'habitant a écrit il y a plus de "
+    "⚠ Message pas parti par WhatsApp{excerpt} : l'habitant a écrit il y a plus de "
     "24 heures et WhatsApp n'accepte alors qu'un modèle approuvé. Autre moyen : attendez "
-    "qu'il réécrive (elle partira alors si vous la renvoyez), ou appelez-le."
+    "qu'il réécrive (le message partira alors si vous le renvoyez), ou appelez-le."
 )
+EXCERPT = 80  # characters of the message quoted back to the mediators
 TEMPLATE_SENT = (
     "ℹ L'habitant a écrit il y a plus de 24 heures : WhatsApp n'a reçu que le modèle "
     "« vous avez une réponse, répondez pour la lire ». Renvoyez votre réponse quand il "
@@ -136,8 +137,16 @@ async def status(request: web.Request, form: dict[str, str]) -> web.Response:
     if report is not None:
         await backend.receive_report(NAME, report)
     if form.get("ErrorCode") == str(OUTSIDE_WINDOW) and form.get("To", "").startswith(PREFIX):
-        await backend.tell_mediators(Address(NAME, form["To"].removeprefix(PREFIX)), CANNOT_LEAVE)
+        address = Address(NAME, form["To"].removeprefix(PREFIX))
+        await backend.tell_mediators(address, cannot_leave(""))
     return web.Response(status=204)
+
+
+def cannot_leave(text: str) -> str:
+    """What the mediators read about a message the window kept back (quoted if known)."""
+    text = " ".join(text.split())
+    quoted = text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+    return CANNOT_LEAVE.format(excerpt=f" (« {quoted} »)" if quoted else "")
 
 
 class WhatsAppSender:
@@ -170,7 +179,7 @@ class WhatsAppSender:
             return sids[0] if sids else None
         template = self.templates.get(reply.key)
         if template is None:
-            await self.backend.tell_mediators(address, CANNOT_LEAVE)
+            await self.backend.tell_mediators(address, cannot_leave(reply.text))
             raise DeliveryError("outside WhatsApp's 24-hour window, no template", permanent=True)
         sid = await self._create(
             address, content_sid=template.content_sid, content_variables=template.variables
@@ -187,7 +196,7 @@ class WhatsAppSender:
                 )
         except (TwilioRestException, TwilioServiceException) as error:
             if error.code == OUTSIDE_WINDOW:
-                await self.backend.tell_mediators(address, CANNOT_LEAVE)
+                await self.backend.tell_mediators(address, cannot_leave(content.get("body", "")))
             raise delivery_error(error, sms.retry_after(sms.LAST_RESPONSE.get())) from error
         return str(message.sid)
 

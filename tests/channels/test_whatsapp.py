@@ -254,9 +254,10 @@ async def test_outside_the_window_without_a_template_the_mediators_are_told(tmp_
         before = len(g.sent())
         g.clock.now += timedelta(hours=25)
         await g.mediator_answers(ticket_id, "Passez mardi à la médiathèque.")
-        await until(lambda: any("pas partie par WhatsApp" in p for p in g.group_posts()))
-        post = next(p for p in g.group_posts() if "pas partie par WhatsApp" in p)
+        await until(lambda: any("pas parti par WhatsApp" in p for p in g.group_posts()))
+        post = next(p for p in g.group_posts() if "pas parti par WhatsApp" in p)
         assert post.startswith(f"#{ticket_id} ") and "appelez" in post
+        assert "« Passez mardi à la médiathèque." in post  # which message, signed
         assert len(g.sent()) == before  # nothing left for the resident
         notes = [m for m in await g.transcript() if m["kind"] == "note"]
         assert len(notes) == 1 and "24 heures" in notes[0]["text"]  # shown in the inbox
@@ -268,7 +269,7 @@ async def test_twilio_63016_tells_the_mediators_the_same(tmp_path) -> None:
         form = status_form("SM" + "9" * 32, "undelivered", "63016", to="whatsapp:" + RESIDENT)
         form["From"] = WHATSAPP_FROM
         assert await g.post(sms.STATUS_PATH, form) == 204
-        await until(lambda: any("pas partie par WhatsApp" in p for p in g.group_posts()))
+        await until(lambda: any("pas parti par WhatsApp" in p for p in g.group_posts()))
         assert any(p.startswith(f"#{ticket_id} ") for p in g.group_posts())
 
 
@@ -277,7 +278,7 @@ async def test_63016_when_sending_is_final_and_told(tmp_path) -> None:
         ticket_id = await g.open_ticket()
         g.twilio.fail_next(1, 400, 63016, OUTSIDE_WINDOW, shape="rfc9457")
         await g.mediator_answers(ticket_id, "Passez mardi.")
-        await until(lambda: any("pas partie par WhatsApp" in p for p in g.group_posts()))
+        await until(lambda: any("pas parti par WhatsApp" in p for p in g.group_posts()))
         assert g.twilio.requests == len(g.twilio.sent) + 1
 
 
