@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.content.hours import BREST_TZ
 from bot.mediation.tickets import ANSWER_KEY
 from bot.store.models import Message
-from bot.store.repository import NOTE_KEY
+from bot.store.repository import NOTE_MARK
 
 STATUSES = {"open": "ouvert", "taken": "pris en charge", "closed": "clos"}
 REASONS = {
@@ -29,7 +29,7 @@ def message_json(message: Message) -> dict:
     payload = message.payload or {}
     if message.direction == "in":
         who, kind = "Habitant", "in"
-    elif payload.get("key") == NOTE_KEY:
+    elif payload.get("key") == NOTE_MARK:
         who, kind = "⚠ Note", "note"
     elif payload.get("key") == ANSWER_KEY:
         who, kind = f"Médiation ({payload.get('mediator', '')})", "answer"

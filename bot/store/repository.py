@@ -28,7 +28,7 @@ class TurnState:
     ticket: Ticket | None
 
 
-NOTE_KEY = "mediators.note"  # a transcript line only mediators read (bot.mediation.display)
+NOTE_MARK = "mediators.note"  # a transcript line only mediators read (bot.mediation.display)
 
 
 class Repository(OutboxRows):
@@ -65,7 +65,7 @@ class Repository(OutboxRows):
                 channel=contact.channel,
                 direction="out",
                 text=text,
-                payload={"key": NOTE_KEY},
+                payload={"key": NOTE_MARK},
                 ticket_id=ticket.id if ticket else None,
                 created_at=now,
                 processed_at=now,
