@@ -20,7 +20,7 @@ from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import parse_days, purge
 
 
-def add_privacy_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_privacy_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `purge`, `export` and `keys rotate`."""
     purging = subparsers.add_parser("purge", help="delete data older than the retention")
     purging.add_argument("--older-than", help="e.g. 180d (default: RETENTION_DAYS)")

@@ -20,7 +20,9 @@ SHORT_NAMES = {"find_place": "place", "housing_internet": "housing", "find_media
                "out_of_scope": "oos"}  # fmt: skip
 
 
-def add_understanding_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_understanding_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register `understand` and `eval FILE.jsonl` on the main parser."""
     understand = subparsers.add_parser(
         "understand", help="read messages on stdin (lines or JSONL with `text`), print JSON"
