@@ -67,7 +67,9 @@ class Understander:
         self.model = shipped_model() if model is True else model or None
         self.normaliser = Normaliser(language.rewrites)
         compile_ = self._compile
-        cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
+        cues: list[tuple[str, str | None, Pattern]] = [
+            (c, None, compile_(p)) for c, ps in language.cues.items() for p in ps
+        ]
         named = (
             ("topic", language.topics),
             ("service", language.services),
