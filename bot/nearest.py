@@ -99,7 +99,9 @@ class Grid(Generic[T]):
             for key in self._ring(centre, radius):
                 cell = iter(self.cells.get(key, ()))
                 # The flat cell holds (lat, lon, item) runs: read it back three at a time.
-                points = cast("Iterator[tuple[float, float, T]]", zip(cell, cell, cell, strict=True))
+                points = cast(
+                    "Iterator[tuple[float, float, T]]", zip(cell, cell, cell, strict=True)
+                )
                 for plat, plon, item in points:
                     order += 1
                     heapq.heappush(heap, (haversine_m(lat, lon, plat, plon), order, item))

@@ -48,10 +48,12 @@ async def handle(turn: Turn) -> Outcome:
         return page_outcome(
             turn, topic_grid(turn, slots["topic"]), facet_slots(slots, facet), facet
         )
-    topic = turn.understood.topic or slots.get("topic")
+    topic: str | None = turn.understood.topic or slots.get("topic")
     topic_help = turn.content.topics.get(topic) if topic else None
-    grid = topic_grid(turn, topic) if topic_help else None
-    if grid is None or not (topic_help.helplines or topic_help.desk or grid.size):
+    grid = topic_grid(turn, topic) if topic and topic_help else None
+    if not topic or topic_help is None or grid is None:
+        return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
+    if not (topic_help.helplines or topic_help.desk or grid.size):
         return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
     first = turn.step is None or topic != slots.get("topic")
     slots = {**slots, "topic": topic}

@@ -6,13 +6,16 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.channels.gsm import segment_count, to_gsm7
 from bot.channels.plain import render_plain
 from bot.content.stops import is_stop
 from bot.content.texts import folded
 from bot.messages import Reply
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 MARGIN_KM = 1.0
 SERVICE_MARGIN_KM = 2.5
@@ -73,7 +76,7 @@ class Checker:
     """Judges turns against the places of one content base (`Checker.of(content)`)."""
 
     @classmethod
-    def of(cls, content: Any) -> Checker:
+    def of(cls, content: Content) -> Checker:
         """The places of content/lieux.csv by name; an itinerant place's stops are not rows
         of that file and do not count."""
         return cls(

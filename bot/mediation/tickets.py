@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
@@ -15,6 +15,9 @@ from bot.mediation.store import MediationRepository
 from bot.messages import Reply
 from bot.models import Message, Ticket
 from bot.spoken import aware
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 ANSWER_KEY = "ticket.answer"
 # What a mediator may write in one answer, from the inbox or the group (the inbox's
@@ -123,7 +126,7 @@ async def card(
 
 async def answer(
     repo: MediationRepository,
-    content: Any,
+    content: Content,
     ticket: Ticket,
     text: str,
     by: str,
@@ -166,7 +169,7 @@ async def take(
     by: str,
     now: datetime,
     group: Announcer | None = None,
-    content: Any = None,
+    content: Content | None = None,
 ) -> bool:
     """Make `by` the mediator in charge, tell `group` and (with `content`) the resident, who
     learns who will answer; False when the ticket is closed."""
@@ -189,7 +192,7 @@ def first_name(name: str) -> str:
 
 async def close(
     repo: MediationRepository,
-    content: Any,
+    content: Content,
     ticket: Ticket,
     by: str,
     now: datetime,
