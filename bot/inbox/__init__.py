@@ -5,27 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.config import Settings
 from bot.inbox import auth, curation, media
 from bot.inbox.context import INBOX, Inbox
 from bot.inbox.passwords import PASSWORD_CHECKS, PasswordChecks
 from bot.inbox.views import routes
 from bot.mediation.group import follow_up
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 STATIC = Path(__file__).parent / "static"
-FOLLOW_UP = web.AppKey("follow_up", asyncio.Task[None])
+FOLLOW_UP = web.AppKey("follow_up", asyncio.Task)
 
 
-def mount(
-    app: web.Application, settings_key: web.AppKey[Settings], runtime_key: web.AppKey[Runtime]
-) -> None:
+def mount(app: web.Application, settings_key: web.AppKey, runtime_key: web.AppKey) -> None:
     """Mount the inbox under /inbox of the gateway's application."""
     inbox = web.Application(middlewares=[auth.security, auth.authenticated])
     inbox[INBOX] = Inbox(app[settings_key], lambda: app[runtime_key])

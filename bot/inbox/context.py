@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from aiohttp import web
 
@@ -15,23 +15,19 @@ from bot.mediation.group import MediatorsGroup
 from bot.mediation.models import Mediator
 from bot.mediation.store import MediationRepository
 
-if TYPE_CHECKING:
-    from bot.content import Content
-    from bot.runtime import Runtime
-
 
 @dataclass(frozen=True)
 class Inbox:
     """Settings and a way to the runtime, which only exists once the server has started."""
 
     settings: Settings
-    runtime: Callable[[], Runtime]
+    runtime: Callable[[], Any]  # -> bot.runtime.Runtime
 
     def now(self) -> datetime:
         return self.runtime().engine.clock()
 
     @property
-    def content(self) -> Content:
+    def content(self) -> Any:
         return self.runtime().engine.knowledge.content
 
     def group(self) -> MediatorsGroup | None:
