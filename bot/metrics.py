@@ -8,6 +8,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -19,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import OutboxItem, Ticket
 from bot.poison import dead_letters
 from bot.repository import OPEN_STATUSES
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 REGISTRY = CollectorRegistry()
 MESSAGES_IN = Counter(
@@ -87,7 +91,7 @@ async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
         REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
 
 
-def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = None) -> None:
+def mount(app: web.Application, runtime_key: web.AppKey[Runtime], token: str | None = None) -> None:
     """Serve GET /metrics: with `token`, to `Authorization: Bearer <token>` only; without
     one, only to a client on this host that no proxy forwarded (so not to the world
     through a reverse proxy that forwards everything)."""
@@ -97,7 +101,8 @@ def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = Non
         """The database's figures; scrapes arriving while they are read share that read."""
         if "now" in reading:
             return await asyncio.shield(reading["now"])
-        future = reading["now"] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[Metric]] = asyncio.get_running_loop().create_future()
+        reading["now"] = future
         try:
             async with request.app[runtime_key].database.session() as session:
                 future.set_result(await database_gauges(session))
@@ -139,8 +144,8 @@ async def database_gauges(session: AsyncSession) -> list[Metric]:
         "aiguillage_open_tickets", "Tickets open or taken by a mediator", labels=["status"]
     )
     counts = dict.fromkeys(OPEN_STATUSES, 0)
-    query = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
-    counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
+    by_status = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
+    counts.update((await session.execute(by_status.group_by(Ticket.status))).tuples().all())
     for status, count in counts.items():
         tickets.add_metric([status], count)
     dead = GaugeMetricFamily(
