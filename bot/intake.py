@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 if TYPE_CHECKING:
     from bot.messages import InboundMessage
@@ -30,9 +31,7 @@ def check_storable(inbound: InboundMessage) -> None:
         raise Unstorable("sender missing or too long")
 
 
-def bounded_body(
-    body_timeout: float,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def bounded_body(body_timeout: float) -> Middleware:
     """The middleware that refuses bodies too big, too slow or not UTF-8."""
 
     @web.middleware
