@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
 MAX_DISTANCE_M = 30_000.0
 ITINERANT_DETOUR_M = 1500.0
+OUTSIDE_BREST = "commune_voisine"  # gazetteer kind of the towns around Brest
 MAX_TRIES = 2  # places we cannot find before a person takes over
 MORE = "more"
 MORE_WORDS = frozenset({"plus", "suivant", "suivants", "autre", "autres", "more", "next", "+"})
@@ -55,11 +56,12 @@ class Point(NamedTuple):
     longitude: float
     label: str
     remembered: bool = False
+    outside: bool = False  # a neighbouring town: the service covers Brest only
 
     def slots(self) -> dict[str, Any]:
         """The slots of a search from here, first page."""
         where = {"lat": self.latitude, "lon": self.longitude, "near": self.label, "offset": 0}
-        return {**where, "remembered": self.remembered}
+        return {**where, "remembered": self.remembered, "outside": self.outside}
 
 
 def where_from(turn: Turn, remembered: bool = True) -> Point | None:
@@ -70,7 +72,9 @@ def where_from(turn: Turn, remembered: bool = True) -> Point | None:
         return Point(location.latitude, location.longitude, turn.say("place.your_location"))
     near = turn.understood.near
     if near is not None and near.entry is not None:
-        return Point(near.entry.latitude, near.entry.longitude, near.entry.name)
+        entry = near.entry
+        outside = entry.kind == OUTSIDE_BREST
+        return Point(entry.latitude, entry.longitude, entry.name, outside=outside)
     known = turn.known_place
     if remembered and near is None and known is not None:
         return Point(known.latitude, known.longitude, known.name, remembered=True)
@@ -131,8 +135,9 @@ def page_outcome(
     found, more = page_of(turn, grid, slots)
     if found:
         cards = place_cards(turn, found, more, facet)
-        if slots.get("remembered") and not slots.get("offset"):
-            intro = Reply(turn.say("place.near_intro", near=slots["near"]), key="place.near_intro")
+        intro_key = "place.outside_brest" if slots.get("outside") else "place.near_intro"
+        if (slots.get("remembered") or slots.get("outside")) and not slots.get("offset"):
+            intro = Reply(turn.say(intro_key, near=slots["near"]), key=intro_key)
             cards = (intro, *cards)
         return Outcome(cards, step="more", slots=slots)
     if slots.get("offset", 0) > 0:

@@ -31,11 +31,16 @@ async def test_metrics_count_messages_turns_queue_and_latency(tmp_path) -> None:
         assert await p.sms("bonjour", "SMm1") == 200
         assert await p.sms("je voudrais parler a quelqu'un", "SMm2") == 200
         await until(lambda: len(p.twilio.sent) >= 2)
-        response = await client.get("/metrics")
-        assert response.status == 200
-        assert response.headers["Content-Type"].startswith("text/plain; version=")
-        text = await response.text()
-        after = samples(text)
+        sent_key = ("aiguillage_outbox", (("channel", "sms"), ("status", "sent")))
+        for _ in range(100):  # a send is recorded just after the platform took it
+            response = await client.get("/metrics")
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/plain; version=")
+            text = await response.text()
+            after = samples(text)
+            if after.get(sent_key) == len(p.twilio.sent):
+                break
+            await asyncio.sleep(0.05)
 
     def grew(name: str, **labels: str) -> float:
         key = (name, tuple(sorted(labels.items())))

@@ -323,7 +323,7 @@ def test_follow_ups_while_places_are_on_screen(text, service, open_now):
 
 @pytest.mark.parametrize(
     ("text", "place"),
-    [("bonjour j'habite à Pontanezen", "pontanezen"), ("on est à saint-martin", "brest-centre"),
+    [("bonjour j'habite à Pontanezen", "pontanezen"), ("on est à saint-martin", "saint-martin"),
      ("nous on habite bellevue, un souci avec la caf", "bellevue")],
 )  # fmt: skip
 def test_a_place_is_remembered_whatever_the_intent(text, place):

@@ -129,3 +129,40 @@ def test_every_landmark_and_town_has_a_source():
     assert len([e for e in added if e.kind == "commune_voisine"]) >= 4
     rows = (ROOT / "content" / "gazetteer.csv").read_text("utf-8")
     assert all(f"{e.id}," in rows for e in added)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "social"),
+    [
+        ("t un robot ou une vraie personne ?", "greeting", "bot_question"),
+        ("are you an AI?", "greeting", "bot_question"),
+        ("et vous gardez les messages combien de temps ?", "privacy", None),
+        ("et vous les gardez longtemps mes messages ?", "privacy", None),
+    ],
+)
+def test_questions_about_us(text, intent, social):
+    result = understand(text)
+    assert (result.intent, result.social) == (intent, social)
+
+
+@pytest.mark.parametrize("text", ["how do I subscribe?", "comment je m'abonne ?"])
+def test_a_question_about_subscribing_is_not_a_start(text):
+    assert understand(text).privacy_action is None
+
+
+def test_someone_else_calling_back_is_not_a_request_for_a_person():
+    assert understand("je lui ai pas encore donné, il doit rappeler").intent != "talk_to_human"
+    assert understand("rappelez moi svp").intent == "talk_to_human"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("j'ai besoin d'imprimer des papiers et d'aide pour la caf, le plus urgent c'est la caf",
+         "find_mediator"),
+        ("ma carte vitale à refaire mais d'abord je dois scanner mon passeport à bellevue",
+         "find_place"),
+    ],
+)  # fmt: skip
+def test_the_most_urgent_need_is_answered_first(text, intent):
+    assert understand(text).intent == intent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.understanding import CLARIFY_BELOW, classifier, training
+from bot.understanding import CLARIFY_BELOW, Pending, classifier, training
 from bot.understanding.classifier import IntentModel, features
 from tests.understanding_fixtures import ROOT, shipped_understander
 
@@ -73,3 +73,15 @@ def test_the_rules_keep_safety_and_unclear_stays_unclear(text):
         rules.privacy_action,
     )
     assert both.intent != "greeting" or both.social is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "pending"),
+    [("residence les jardins de kerfoobar", Pending("where")),
+     ("residence les jardins de kerfoobar", Pending("yes_no")),
+     ("j'habite à Kérédern", None)],
+)  # fmt: skip
+def test_answers_in_a_dialogue_are_left_to_the_dialogue(text, pending):
+    understander = shipped_understander()
+    rules = understander.understand(text, pending, mode="rules")
+    assert understander.understand(text, pending).intent == rules.intent

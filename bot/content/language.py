@@ -48,7 +48,7 @@ CONCEPTS = frozenset(
         "stop", "stop_short", "start", "forget", "forget_short", "privacy_other",
         "emergency", "emergency_short", "not_emergency",
         "scam_report", "scam_sender", "scam_ask", "scam_pay", "scam_spam", "scam_done",
-        "bye", "okay", "unknown",
+        "bye", "okay", "unknown", "fall", "unresponsive", "priority",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
         "about_service", "identity", "done", "want", "admin", "out_of_scope", "commerce",

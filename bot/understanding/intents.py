@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.understanding.cues import Hit
 from bot.understanding.safety import emergency_kind, is_scam
@@ -11,6 +11,9 @@ from bot.understanding.safety import emergency_kind, is_scam
 # distress that may come with a procedure to do: the procedure keeps its intent
 ASKS_TOO = frozenset({"violence", "eviction", "homeless"})
 SHORT = 4  # a bare "stop" / "start" counts only in a message about that long
+QUESTION_WORDS = frozenset({"how", "comment", "what", "quoi", "pourquoi", "why", "can", "do"})
+# "il doit rappeler": someone else will call back; not a request for one of us
+THIRD_PERSON = frozenset({"il", "elle", "ils", "elles", "lui"})
 UNCLEAR = 0.3  # below CLARIFY_BELOW: the engine asks once, then hands off; never a greeting
 SOCIAL = ("greeting", "thanks", "bye", "okay", "identity", "about_service", "done", "help",
           "human")  # fmt: skip
@@ -76,8 +79,9 @@ def privacy_action(s: Signals) -> str | None:
             continue
         if short or hit.start == 0 and len(words) <= SHORT + 2:
             return "stop"
-    # "me réinscrire à France Travail" is a procedure, not a START
-    starts = () if s.has("topic") else s.hits.get("start", ())
+    # "me réinscrire à France Travail" is a procedure, "how do I subscribe?" a question
+    asking = s.has("where", "want") or any(w in QUESTION_WORDS for w in words)
+    starts = () if s.has("topic") or asking else s.hits.get("start", ())
     if any(h.end - h.start > 1 for h in starts) or short and starts:
         return "start"
     return None
@@ -166,7 +170,18 @@ def decide(s: Signals) -> Decision:
 
 
 def _decide_request(s: Signals) -> Decision:
-    """Rules 3 to 7 of the guide, once safety has been ruled out."""
+    """Rules 3 to 7 of the guide, once safety has been ruled out; with several needs, the one
+    named after "le plus urgent", "d'abord"… comes first."""
+    for cue in s.hits.get("priority", ()):
+        after = {c: [h for h in hs if h.start >= cue.end] for c, hs in s.hits.items()}
+        first = _decide_one(replace(s, hits={c: hs for c, hs in after.items() if hs}))
+        if first.confidence >= 0.7 and first.intent not in ("greeting", "out_of_scope"):
+            return first
+    return _decide_one(s)
+
+
+def _decide_one(s: Signals) -> Decision:
+    """Rules 3 to 7 of the guide for one need."""
     request = s.has("want", "where", "human", "service", "place", "offer", "learn") or s.question
     thanked = s.has("thanks") and not (s.has("topic") and _procedural_help(s))
     # "merci, la médiathèque m'a bien aidée pour la CAF": thanks for help already given
@@ -263,7 +278,7 @@ def _without_topic(s: Signals) -> Decision:
         return Decision("out_of_scope", 0.85 if off_topic else 0.7)
     if s.has("identity") and not s.has("want") and not _person_asked(s):
         return Decision("greeting", 0.8)
-    if s.has("human"):
+    if _person_requested(s):
         return Decision("talk_to_human", 0.9)
     if s.has("admin") and (_procedural_help(s) or s.has("want")):
         return Decision("find_mediator", 0.65 if s.has("help") else 0.55)
@@ -284,6 +299,14 @@ def _only_social(s: Signals) -> bool:
             covered[h.start : h.end] = [True] * (h.end - h.start)
     rest = [w for w, c in zip(s.words, covered, strict=True) if not c and w not in FILLER]
     return len(rest) <= MAX_LEFT
+
+
+def _person_requested(s: Signals) -> bool:
+    """A person asked for, not "il doit rappeler" (another's call back)."""
+    return any(
+        not THIRD_PERSON & set(s.words[max(0, h.start - 2) : h.start])
+        for h in s.hits.get("human", ())
+    )
 
 
 def _person_wanted(s: Signals) -> bool:

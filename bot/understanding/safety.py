@@ -22,17 +22,27 @@ def _inside(hit: Hit, spans: list[Hit]) -> bool:
     return any(s.start <= hit.start and hit.end <= s.end and s != hit for s in spans)
 
 
+def _starts_in(hit: Hit, spans: list[Hit]) -> bool:
+    """ "le site est tombé il répond plus": a phrase starting inside a look-alike is part of it."""
+    return any(s.start <= hit.start < s.end for s in spans)
+
+
 def emergency_kind(s: Signals) -> str | None:
     """The kind of distress in the message, or None; look-alikes ("pas urgent") never fire."""
     hits = list(s.hits.get("emergency", ()))
+    blocked = s.hits.get("not_emergency", [])
+    # "mon père est tombé dans la cuisine, il répond plus": a fall, then no answer
+    falls = [f for f in s.hits.get("fall", ()) if not _starts_in(f, blocked)]
+    for hit in s.hits.get("unresponsive", ()):
+        if any(f.end <= hit.start for f in falls):
+            hits.append(Hit("emergency", "medical", hit.start, hit.end))
     if len(s.words) <= SHORT:
         short = s.hits.get("emergency_short", ())
         hits += [Hit("emergency", "medical", h.start, h.end) for h in short]
     if not hits:
         return None
-    blocked = s.hits.get("not_emergency", [])
     # "va me tuer" (violence) holds "me tuer" (suicide): the longer phrase says which
-    kept = [h for h in hits if not _inside(h, blocked) and not _inside(h, hits)]
+    kept = [h for h in hits if not _starts_in(h, blocked) and not _inside(h, hits)]
     kinds = {h.value for h in kept}
     return next((k for k in PRIORITY if k in kinds), None)
 

@@ -31,7 +31,7 @@ PLACE_CONCEPTS = (
     "works_at",
 )  # fmt: skip
 # look-alikes and scam senders name no intent: their words may still be part of a place name
-NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam")
+NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive")
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
@@ -48,7 +48,7 @@ def telegraphic(pattern: Pattern) -> set[Pattern]:
 MODES = ("rules", "model", "both")
 CERTAIN = 0.7  # rules this sure keep the last word (and always STOP, distress, scams, menus)
 ACCEPT = 0.7  # the model's probability needed to overrule rules that are not sure
-MIN_KNOWN = 2  # words or word pairs of the message the model must have seen
+MIN_KNOWN = 3  # words or word pairs of the message the model must have seen
 REQUESTS = frozenset({"find_place", "housing_internet", "find_mediator", "talk_to_human"})
 
 
@@ -154,7 +154,7 @@ class Understander:
         if mode == "model" and self.model:
             opinion = self.model.opinion(signals.words)
             decision = Decision(opinion.intent, round(opinion.probability, 2))
-        elif mode == "both" and self.model and not _certain(decision):
+        elif mode == "both" and self.model and not _certain(decision) and _open(signals, pending):
             opinion = self.model.opinion(signals.words)
             # the model only names a request: hello, STOP and "unclear" need the rules' words
             sure = opinion.probability >= ACCEPT and opinion.words_known >= MIN_KNOWN
@@ -220,6 +220,12 @@ class Understander:
             sure = 0.9 if understood.near.entry else 0.7
             changes = {"confidence": max(understood.confidence, sure)}
         return replace(understood, **changes) if changes else understood
+
+
+def _open(signals: Signals, pending: Pending | None) -> bool:
+    """Whether a message stands on its own: an answer to the bot's question ("résidence les
+    jardins", "j'habite à Kérédern") is read by the dialogue, not by the model."""
+    return pending is None and not signals.has("lives_at")
 
 
 def _certain(decision: Decision) -> bool:

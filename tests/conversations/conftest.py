@@ -16,6 +16,7 @@ from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Session, migrated_template
 from bot.conversations.script import Step
 from bot.messages import InboundMessage
+from tests.databases import BACKENDS, postgres_database
 from tests.harness import CONTENT_DIR, SECRET, gateway_settings
 
 CONTENT = load_content(CONTENT_DIR)
@@ -86,13 +87,14 @@ def text_of(record: TurnRecord) -> str:
 
 
 @asynccontextmanager
-async def resident_on(channel: str, tmp_path, start=DEFAULT_START) -> AsyncIterator[Resident]:
-    settings = gateway_settings(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", "", "")
-    settings = dataclasses.replace(settings, secret_key=SECRET)
-    async with migrated_template() as template:
-        path = tmp_path / "conversation.db"
-        path.write_bytes(template.read_bytes())
-        settings = dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{path}")
+async def resident_on(
+    channel: str, tmp_path, start=DEFAULT_START, backend: str = "sqlite"
+) -> AsyncIterator[Resident]:
+    """A new resident of a running gateway, on a fresh database of `backend`."""
+    async with _database_url(tmp_path, backend) as url:
+        settings = dataclasses.replace(
+            gateway_settings(url, "", ""), secret_key=SECRET, database_url=url
+        )
         session = Session(settings, channel, start)
         await session.start(CONTENT)
         try:
@@ -101,7 +103,27 @@ async def resident_on(channel: str, tmp_path, start=DEFAULT_START) -> AsyncItera
             await session.runtime.database.close()
 
 
+@asynccontextmanager
+async def _database_url(tmp_path, backend: str) -> AsyncIterator[str]:
+    if backend == "postgresql":
+        async with postgres_database() as url:
+            yield url
+        return
+    async with migrated_template() as template:
+        path = tmp_path / "conversation.db"
+        path.write_bytes(template.read_bytes())
+        yield f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture
 def resident(tmp_path) -> Callable[..., object]:
-    """`async with resident("sms") as r:` a new resident on that channel."""
+    """`async with resident("sms") as r:` a new resident on that channel (SQLite)."""
     return lambda channel="sms", start=DEFAULT_START: resident_on(channel, tmp_path, start)
+
+
+@pytest.fixture(params=BACKENDS)
+def anywhere(request, tmp_path) -> Callable[..., object]:
+    """The same, on SQLite and on the machine's PostgreSQL."""
+    return lambda channel="sms", start=DEFAULT_START: resident_on(
+        channel, tmp_path, start, request.param
+    )

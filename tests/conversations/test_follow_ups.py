@@ -71,3 +71,10 @@ async def test_a_place_to_get_online_lists_computers_before_workshops(resident) 
     online = {p.nom for p in r.session.runtime.engine.knowledge.content.places
               if p.papi or "internet" in p.services_bot}  # fmt: skip
     assert names and all(name in online for name in names)
+
+
+async def test_a_neighbouring_town_gets_the_nearest_places_of_brest_said_as_such(resident) -> None:
+    async with resident() as r:
+        record = await r.says("jhabite guipavas ya un papi pas loin ? jdois imprimer")
+    assert record.replies[0].key == "place.outside_brest" and "Guipavas" in text_of(record)
+    assert record.replies[1].key == "place.card"
