@@ -89,7 +89,11 @@ class Checker:
 
     def __init__(self, places: Sequence[PlacePoint]) -> None:
         self.places = [p for p in places if p.folded_name]
-        self.located = [p for p in self.places if p.latitude is not None]
+        self.located = [
+            (p.latitude, p.longitude)
+            for p in self.places
+            if p.latitude is not None and p.longitude is not None
+        ]
         self.rules: dict[str, Callable[[TurnRecord, Any, dict[str, Any]], bool]] = {
             "reply": lambda r, want, _: bool(r.replies) == want,
             "handoff": lambda r, want, _: bool(r.group_posts) == want,
@@ -118,7 +122,7 @@ class Checker:
         if place is None or place.latitude is None or place.longitude is None:
             return False
         margin = SERVICE_MARGIN_KM if "service" in expect else MARGIN_KM
-        nearest = min(distance_km(point, (p.latitude, p.longitude)) for p in self.located)  # type: ignore[arg-type]
+        nearest = min(distance_km(point, located) for located in self.located)
         return distance_km(point, (place.latitude, place.longitude)) <= nearest + margin
 
 

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,13 +64,16 @@ def run_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+T = TypeVar("T")
+
+
 def _in_session(
-    settings: Settings, work: Callable[[AsyncSession, AddressCipher], Awaitable[Any]]
-) -> Any:
+    settings: Settings, work: Callable[[AsyncSession, AddressCipher], Awaitable[T]]
+) -> T:
     """Run `work` on the migrated database in one committed session."""
     cipher = cipher_for(settings)
 
-    async def run() -> Any:
+    async def run() -> T:
         database = Database(settings.database_url)
         try:
             await database.upgrade()
