@@ -43,4 +43,4 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache aiguillage.db*
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache aiguillage.db*
