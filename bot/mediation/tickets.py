@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from bot.mediation.models import FaqSuggestion, Mediator
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
 from bot.models import Message, Ticket
+from bot.repository import Repository
 from bot.spoken import aware
 
 if TYPE_CHECKING:
@@ -53,7 +54,12 @@ class Announcer(Protocol):
     """Where actions on tickets are announced: the group (`bot.mediation.group`)."""
 
     async def post(
-        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+        self,
+        repo: Repository,
+        text: str,
+        now: datetime,
+        ticket: Ticket | None = None,
+        kind: str = "",
     ) -> None: ...
 
 
