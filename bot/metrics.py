@@ -8,21 +8,15 @@ import asyncio
 import hmac
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import OutboxItem, Ticket
-from bot.poison import dead_letters
-from bot.repository import OPEN_STATUSES
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.store.poison import dead_letters
+from bot.store.repository import open_ticket_counts, outbox_counts
 
 REGISTRY = CollectorRegistry()
 MESSAGES_IN = Counter(
@@ -91,7 +85,7 @@ async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
         REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
 
 
-def mount(app: web.Application, runtime_key: web.AppKey[Runtime], token: str | None = None) -> None:
+def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = None) -> None:
     """Serve GET /metrics: with `token`, to `Authorization: Bearer <token>` only; without
     one, only to a client on this host that no proxy forwarded (so not to the world
     through a reverse proxy that forwards everything)."""
@@ -135,18 +129,12 @@ async def database_gauges(session: AsyncSession) -> list[Metric]:
     outbox = GaugeMetricFamily(
         "aiguillage_outbox", "Outbox rows by channel and status", labels=["channel", "status"]
     )
-    query = select(OutboxItem.channel, OutboxItem.status, func.count())
-    for channel, status, count in await session.execute(
-        query.group_by(OutboxItem.channel, OutboxItem.status)
-    ):
+    for channel, status, count in await outbox_counts(session):
         outbox.add_metric([channel, status], count)
     tickets = GaugeMetricFamily(
         "aiguillage_open_tickets", "Tickets open or taken by a mediator", labels=["status"]
     )
-    counts = dict.fromkeys(OPEN_STATUSES, 0)
-    by_status = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
-    counts.update((await session.execute(by_status.group_by(Ticket.status))).tuples().all())
-    for status, count in counts.items():
+    for status, count in (await open_ticket_counts(session)).items():
         tickets.add_metric([status], count)
     dead = GaugeMetricFamily(
         "aiguillage_unanswered_dead_letters",

@@ -1,18 +1,20 @@
-"""The handlers, in order: the first whose INTENTS holds an intent answers it.
+"""The handlers, and the table routing each intent to its handler (declared here only).
 
-A handler is a module that fits `Handler`: `NAME`, `INTENTS` and
-`async def handle(turn) -> Outcome`; optionally `follows_up(text, step, content) -> bool`
-(`FollowsUp`) for replies only its dialogue understands, and
-`continues(understood, step) -> bool` (`Continues`) for intents that stay in it
+A handler is a module that fits `Handler`: `NAME` and `async def handle(turn) -> Outcome`;
+optionally `follows_up(text, step, content) -> bool` (`FollowsUp`) for replies only its
+dialogue understands, and `continues(understood, step) -> bool` (`Continues`) for intents
+that stay in it
 ("plus" after a list of places), which the engine then routes back to it.
-The fallback, last, hands to a mediator every intent no other handler answers.
+The fallback hands to a mediator every intent no other handler answers. The handlers
+without intents are reached by bot.conversation.routing's own routes (emergency, scam, media...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from bot.content.language import INTENTS as ALL_INTENTS
+from bot.intents import Intent
 from handlers import (
     clarify,
     emergency,
@@ -35,10 +37,9 @@ if TYPE_CHECKING:
 
 
 class Handler(Protocol):
-    """A module of handlers/: its name, the intents it answers, and its answer to a turn."""
+    """A module of handlers/: its name and its answer to a turn (ROUTES gives its intents)."""
 
     NAME: str  # also the prefix of its dialogue steps, "name:step"
-    INTENTS: frozenset[str]
 
     async def handle(self, turn: Turn) -> Outcome:
         """Answer one message; side effects are returned as data in the Outcome."""
@@ -80,12 +81,28 @@ CLARIFY = clarify
 SCAM = scam
 MEDIA = media
 SOCIAL = social
-INTENTS = frozenset(ALL_INTENTS)
+INTENTS = frozenset(Intent)
+
+# Each intent's handler: the one place an intent is tied to the module answering it.
+ROUTES: Mapping[Intent, Handler] = {
+    Intent.GREETING: menu,
+    Intent.PRIVACY: privacy,
+    Intent.FIND_PLACE: find_place,
+    Intent.HOUSING_INTERNET: housing_internet,
+    Intent.FIND_MEDIATOR: find_mediator,
+    Intent.OUT_OF_SCOPE: out_of_scope,
+    Intent.TALK_TO_HUMAN: fallback,
+}
 
 
-def for_intent(intent: str) -> Handler:
-    """The handler that answers an intent."""
-    return next((h for h in HANDLERS if intent in h.INTENTS), fallback)
+def route(intent: str | None) -> Handler:
+    """The handler that answers an intent (the fallback, a mediator, for any other)."""
+    return next((h for i, h in ROUTES.items() if i == intent), fallback)
+
+
+def intents_of(handler: Handler) -> frozenset[Intent]:
+    """The intents a handler answers (a dialogue keeps a message of these)."""
+    return frozenset(i for i, h in ROUTES.items() if h is handler)
 
 
 def by_name(name: str) -> Handler:

@@ -7,7 +7,7 @@ from typing import NotRequired, TypedDict
 
 from bot.content.hours import BREST_TZ
 from bot.mediation.tickets import ANSWER_KEY
-from bot.models import Message
+from bot.store.models import Message
 
 
 class MediaLink(TypedDict):

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
-from bot.crypto import mask_address
-from bot.mediation.models import FaqSuggestion, Mediator
+from bot.channels.registry import mask_address
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
-from bot.models import Message, Ticket
-from bot.repository import Repository
 from bot.spoken import aware
+from bot.store.models import FaqSuggestion, Mediator, Message, Ticket
+from bot.store.repository import Repository
 
 if TYPE_CHECKING:
     from bot.content import Content

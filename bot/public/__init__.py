@@ -7,28 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.public.page import csv_text, html_page
-from bot.public.store import Figures, public_figures
-
-if TYPE_CHECKING:
-    from bot.content import Content
-    from bot.runtime import Runtime
+from bot.public.store import public_figures
 
 
-def mount(
-    app: web.Application, runtime_key: web.AppKey[Runtime], clock: Callable[[], datetime]
-) -> None:
+def mount(app: web.Application, runtime_key: web.AppKey, clock: Callable[[], datetime]) -> None:
     """Serve GET /public and GET /public.csv from the gateway's database and content."""
 
-    async def figures(request: web.Request) -> tuple[Figures, Content]:
+    async def figures(request: web.Request):  # type: ignore[no-untyped-def]
         runtime = request.app[runtime_key]
         async with runtime.database.session() as session:
             found = await public_figures(session, clock())
-        return found, runtime.engine.knowledge.content
+        return found, runtime.engine.content
 
     async def page(request: web.Request) -> web.Response:
         found, content = await figures(request)

@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.mediation.models import FaqSuggestion, GroupPost
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.models import (
+    Contact,
+    Conversation,
+    FaqSuggestion,
+    GroupPost,
+    Message,
+    OutboxItem,
+    Ticket,
+)
 
 if TYPE_CHECKING:
-    from bot.db import Database
+    from bot.store.db import Database
 
 # Platform ids of an erased person's messages: a platform retrying one of them (the
 # OUBLIE webhook itself, say) must not bring the person back nor confirm twice.
