@@ -12,6 +12,7 @@ run: install .env
 test: install postgres chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot handlers
 	$(BIN)/pytest
 
 bench: install postgres
