@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.content.language import Language
 from bot.content.model import GazetteerEntry
@@ -22,6 +22,9 @@ from bot.understanding.places import PlaceFinder
 from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
 from bot.understanding.social import social_of
 from bot.understanding.spelling import Speller
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 PLACE_CONCEPTS = (
     "preposition", "generic_place", "street", "not_a_place", "lives_at", "correction",
@@ -67,7 +70,9 @@ class Understander:
         self.model = shipped_model() if model is True else model or None
         self.normaliser = Normaliser(language.rewrites)
         compile_ = self._compile
-        cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
+        cues: list[tuple[str, str | None, Pattern]] = [
+            (c, None, compile_(p)) for c, ps in language.cues.items() for p in ps
+        ]
         named = (
             ("topic", language.topics),
             ("service", language.services),
@@ -110,7 +115,7 @@ class Understander:
         return compile_phrase(phrase, self.normaliser)
 
     @classmethod
-    def from_content(cls, content: Any) -> Understander:
+    def from_content(cls, content: Content) -> Understander:
         """Build from a loaded content base (its `gazetteer` and `language`)."""
         return cls(content.gazetteer, content.language)
 
