@@ -28,7 +28,10 @@ PLACE_CONCEPTS = (
     "works_at",
 )  # fmt: skip
 # look-alikes and scam senders name no intent: their words may still be part of a place name
-NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive")
+NOT_INTENT = (
+    "not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive", "child_person",
+    "child_harm",
+)  # fmt: skip
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course

@@ -1,0 +1,58 @@
+"""Classes of error the blind conversation set blind4 showed, each with messages in new words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding import Pending
+from tests.understanding_fixtures import shipped_understander
+
+
+def understand(text: str, pending: Pending | None = None):
+    return shipped_understander().understand(text, pending)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a child in danger told indirectly: an adult hitting a child, bruises, blows
+        "le monsieur d'en face cogne sa gamine, elle pleure tout le temps",
+        "ma voisine gifle son bébé, je l'entends à travers le mur",
+        "le petit de l'étage a des bleus sur les bras, les parents hurlent",
+        "my neighbour hits his kids every night",
+        "il tabasse son fils quand il a bu",
+    ],
+)
+def test_a_child_in_danger_told_indirectly(text):
+    assert understand(text).emergency == "child"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "petite faute de frappe dans mon dossier caf pour mon fils",
+        "je me bats pour mon fils avec la caf",
+        "mon fils regarde les bleus ce soir",
+        "le petit crie tout le temps, un atelier parents ?",
+    ],
+)
+def test_child_look_alikes_are_no_emergency(text):
+    assert understand(text).emergency is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "t'es qui toi ? une personne ?",
+        "qui me répond là, un humain ?",
+        "c'est quelqu'un qui répond ou une machine ?",
+        "who are you? a human?",
+    ],
+)
+def test_who_answers_is_a_question_about_the_bot(text):
+    result = understand(text)
+    assert (result.intent, result.social) == ("greeting", "bot_question")
+
+
+def test_a_person_asked_after_who_are_you_is_still_asked():
+    assert understand("vous etes qui ? je veux parler à un humain").intent == "talk_to_human"
