@@ -56,3 +56,22 @@ def test_who_answers_is_a_question_about_the_bot(text):
 
 def test_a_person_asked_after_who_are_you_is_still_asked():
     assert understand("vous etes qui ? je veux parler à un humain").intent == "talk_to_human"
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "entry"),
+    [
+        ("du wifi gratis pres de l'arret strasbourg ?", "wifi", "tram-place-de-strasbourg"),
+        ("imprimer à côté du tram saint exupery", "print", "tram-saint-exupery"),
+        ("internet gratos au niveau de l'arret octroi", "internet", "tram-octroi"),
+    ],
+)
+def test_places_near_a_tram_stop(text, service, entry):
+    result = understand(text)
+    assert (result.intent, result.service) == ("find_place", service)
+    assert result.near is not None and result.near.entry is not None
+    assert result.near.entry.id == entry
+
+
+def test_the_tram_itself_is_still_out_of_scope():
+    assert understand("le tram est en panne ce matin ?").intent == "out_of_scope"
