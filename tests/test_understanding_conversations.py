@@ -75,3 +75,20 @@ def test_places_near_a_tram_stop(text, service, entry):
 
 def test_the_tram_itself_is_still_out_of_scope():
     assert understand("le tram est en panne ce matin ?").intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "scam"),
+    [
+        # a site that looked official took money, and asks again: a scam after the fact
+        ("j'ai payé 30 euros sur un site pour mon permis, ça avait l'air officiel, et là ils "
+         "redemandent des frais", True),
+        ("un faux site des impots m'a pris mon rib", True),
+        ("ils se faisaient passer pour la caf sur internet, j'ai réglé 20 €", True),
+        # a real body asking for money or a password on its own site is a procedure
+        ("la caf m'a fait payer un trop perçu, ils demandent encore 80 €", False),
+        ("je dois payer sur le site de l'ants pour ma carte grise ?", False),
+    ],
+)  # fmt: skip
+def test_a_scam_told_after_the_fact(text, scam):
+    assert understand(text).scam is scam

@@ -48,6 +48,7 @@ CONCEPTS = frozenset(
         "stop", "stop_short", "start", "forget", "forget_short", "privacy_other",
         "emergency", "emergency_short", "not_emergency",
         "scam_report", "scam_sender", "scam_ask", "scam_pay", "scam_spam", "scam_done",
+        "scam_after",
         "bye", "okay", "unknown", "fall", "unresponsive", "priority", "child_person",
         "child_harm", "file_status", "privacy_follow",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",

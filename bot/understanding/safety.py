@@ -60,6 +60,8 @@ def is_scam(s: Signals) -> bool:
     report, sender = s.has("scam_report"), s.has("scam_sender")
     return (
         s.has("scam_done")
+        or s.has("scam_after")
+        and (ask or pay)
         or spam >= 2
         or bool(spam)
         and (ask or sender or pay)
