@@ -92,3 +92,31 @@ def test_the_tram_itself_is_still_out_of_scope():
 )  # fmt: skip
 def test_a_scam_told_after_the_fact(text, scam):
     assert understand(text).scam is scam
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # follow-ups about what is kept and who gets it: privacy questions
+        ("et mes messages à la mediatrice, vous les gardez aussi ?", None),
+        ("vous partagez mes infos avec pole emploi ?", None),
+        ("et vous les transmettez aux impots ?", None),
+        # everything sent, erased
+        ("supprimez tout ce que je vous ai écrit svp", "forget"),
+        ("vous pouvez effacer mes conversations", "forget"),
+    ],
+)
+def test_privacy_follow_ups(text, action):
+    result = understand(text)
+    assert (result.intent, result.privacy_action) == ("privacy", action)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("je veux reprendre contact avec le mediateur", "talk_to_human"),
+        ("supprimer mon compte caf", "find_mediator"),
+    ],
+)
+def test_privacy_look_alikes(text, intent):
+    assert understand(text).intent == intent
