@@ -120,3 +120,29 @@ def test_privacy_follow_ups(text, action):
 )
 def test_privacy_look_alikes(text, intent):
     assert understand(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "file_status"),
+    [
+        # a personal file to look into: the procedure, flagged (the bot sees no file)
+        ("ma demande de logement social en est où svp", "logement", True),
+        ("vous pouvez vérifier mon dossier de retraite ? toujours rien", "retraite", True),
+        ("mon dossier ANEF n'avance pas, vous pouvez regarder ?", "titre_sejour", True),
+        ("comment faire ma demande de RSA", "caf", False),
+        # a helpline asked: the procedure with its topic
+        ("c koi le tel de la caf", "caf", False),
+        ("le numéro des impots svp", "impots", False),
+    ],
+)
+def test_a_personal_file_or_a_helpline(text, topic, file_status):
+    result = understand(text)
+    assert (result.intent, result.topic, result.file_status) == (
+        "find_mediator",
+        topic,
+        file_status,
+    )
+
+
+def test_file_status_only_with_a_procedure():
+    assert understand("c'est ouvert la médiathèque ? vous pouvez regarder").file_status is False

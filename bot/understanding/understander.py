@@ -180,6 +180,7 @@ class Understander:
             privacy_action=decision.privacy_action,
             language=language_of(text),
             place=self._place(near, tokens, text, signals),
+            file_status=intent == "find_mediator" and signals.has("file_status"),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
