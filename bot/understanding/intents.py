@@ -301,6 +301,11 @@ def _only_social(s: Signals) -> bool:
     return len(rest) <= MAX_LEFT
 
 
+def another_calls_back(s: Signals) -> bool:
+    """A person named only as someone else's call back ("il doit rappeler"): no request."""
+    return s.has("human") and not _person_requested(s)
+
+
 def _person_requested(s: Signals) -> bool:
     """A person asked for, not "il doit rappeler" (another's call back)."""
     return any(

@@ -14,7 +14,7 @@ from bot.understanding import context
 from bot.understanding.classifier import MODEL_FILE, IntentModel
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
-from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.intents import Decision, Signals, another_calls_back, decide
 from bot.understanding.languages import language_of
 from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
@@ -156,7 +156,9 @@ class Understander:
             opinion = self.model.opinion(signals.words)
             # the model only names a request: hello, STOP and "unclear" need the rules' words
             sure = opinion.probability >= ACCEPT and opinion.words_known >= MIN_KNOWN
-            if sure and opinion.intent in REQUESTS:
+            # "il doit rappeler" is another's call back: the model may not make it a request
+            callback = opinion.intent == "talk_to_human" and another_calls_back(signals)
+            if sure and opinion.intent in REQUESTS and not callback:
                 decision = Decision(opinion.intent, round(min(CERTAIN, opinion.probability), 2))
         if decision.confidence <= 0.3:
             decision = self._nearest_example(signals) or decision
