@@ -8,7 +8,8 @@ COPY handlers ./handlers
 RUN pip install --no-cache-dir .
 COPY content ./content
 USER aiguillage
-ENV CONTENT_DIR=/app/content PORT=8080
+# Inside a container the gateway must listen beyond loopback; publish the port with care.
+ENV CONTENT_DIR=/app/content PORT=8080 HOST=0.0.0.0
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 \
   CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)" || exit 1

@@ -33,10 +33,10 @@ from aiohttp import ClientSession, TCPConnector, web
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.channels.gsm import render_sms  # noqa: E402
 from bot.channels.sms import EMPTY_TWIML, INBOUND_PATH  # noqa: E402
 from bot.content import load_content  # noqa: E402
-from bot.db import Database  # noqa: E402
+from bot.rendering.gsm import render_sms  # noqa: E402
+from bot.store.db import Database  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 from tests.fake_twilio import (  # noqa: E402
     ACCOUNT_SID,

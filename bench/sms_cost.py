@@ -19,10 +19,10 @@ from statistics import median
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.channels.gsm import is_gsm7, render_sms, segment_count  # noqa: E402
 from bot.content import load_content  # noqa: E402
-from bot.db import Database  # noqa: E402
 from bot.messages import Reply  # noqa: E402
+from bot.rendering.gsm import is_gsm7, render_sms, segment_count  # noqa: E402
+from bot.store.db import Database  # noqa: E402
 from tests.answers import every_answer  # noqa: E402
 from tests.harness import CONTENT_DIR, ConversationBot  # noqa: E402
 

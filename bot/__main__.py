@@ -46,8 +46,8 @@ def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from bot.connections import run
-    from bot.server import create_app
+    from bot.gateway.connections import run
+    from bot.gateway.server import create_app
 
     settings = _settings()
     print(
@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def chat(args: argparse.Namespace) -> int:
-    from bot.channels.console import chat as run_chat
+    from bot.gateway.console import chat as run_chat
 
     print(
         "Écrivez comme un habitant (Ctrl-D pour quitter). Essayez « bonjour ».\n"
@@ -72,7 +72,7 @@ def chat(args: argparse.Namespace) -> int:
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
-    from bot.db import Database
+    from bot.store.db import Database
 
     async def upgrade() -> None:
         database = Database(_settings().database_url)

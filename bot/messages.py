@@ -49,6 +49,24 @@ class InboundMessage:
 MEDIA_KINDS = ("voice", "audio", "document", "photo", "sticker", "video", "contact")
 
 
+# The choice a channel sends when a person opens the chat (Telegram's /start, or Restart
+# after unblocking the bot): the engine answers it as a greeting.
+START = "greeting"
+
+
+@dataclass(frozen=True)
+class GroupMessage:
+    """A message written in the mediators' group, as the Telegram channel saw it."""
+
+    chat_id: int
+    message_id: str
+    text: str
+    sender: str  # display name of the mediator
+    username: str | None = None
+    reply_to: str | None = None  # id of the group message it replies to
+    from_bot: bool = False
+
+
 @dataclass(frozen=True)
 class Choice:
     """One option of a menu: `label` is shown, `value` comes back when picked."""

@@ -13,12 +13,10 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import OutboxItem, Ticket
-from bot.poison import dead_letters
-from bot.repository import OPEN_STATUSES
+from bot.store.poison import dead_letters
+from bot.store.repository import open_ticket_counts, outbox_counts
 
 REGISTRY = CollectorRegistry()
 MESSAGES_IN = Counter(
@@ -130,18 +128,12 @@ async def database_gauges(session: AsyncSession) -> list[Metric]:
     outbox = GaugeMetricFamily(
         "aiguillage_outbox", "Outbox rows by channel and status", labels=["channel", "status"]
     )
-    query = select(OutboxItem.channel, OutboxItem.status, func.count())
-    for channel, status, count in await session.execute(
-        query.group_by(OutboxItem.channel, OutboxItem.status)
-    ):
+    for channel, status, count in await outbox_counts(session):
         outbox.add_metric([channel, status], count)
     tickets = GaugeMetricFamily(
         "aiguillage_open_tickets", "Tickets open or taken by a mediator", labels=["status"]
     )
-    counts = dict.fromkeys(OPEN_STATUSES, 0)
-    query = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
-    counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
-    for status, count in counts.items():
+    for status, count in (await open_ticket_counts(session)).items():
         tickets.add_metric([status], count)
     dead = GaugeMetricFamily(
         "aiguillage_unanswered_dead_letters",

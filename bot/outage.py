@@ -1,6 +1,6 @@
 """Database outages: which errors are one, and what an HTTP request gets meanwhile.
 
-Residents' webhooks never get here for an outage: they go to the spool (bot.spool) and
+Residents' webhooks never get here for an outage: they go to the spool (bot.gateway.spool) and
 are acknowledged. The other routes (delivery reports, the inbox, /metrics) answer 503 with
 Retry-After until the database is back.
 """
@@ -14,7 +14,7 @@ from aiohttp.typedefs import Handler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import fields
-from bot.poison import is_outage
+from bot.store.poison import is_outage
 
 __all__ = ["DATABASE_ERRORS", "database_outage", "is_outage"]
 

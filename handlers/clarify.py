@@ -6,7 +6,6 @@ from bot.turn import Handoff, Outcome, Turn
 from handlers.menu import menu_reply
 
 NAME = "clarify"
-INTENTS: frozenset[str] = frozenset()
 
 
 async def handle(turn: Turn) -> Outcome:

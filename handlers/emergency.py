@@ -7,7 +7,6 @@ from bot.messages import Reply
 from bot.turn import Handoff, Outcome, Turn
 
 NAME = "emergency"
-INTENTS: frozenset[str] = frozenset()
 DEFAULT = "medical"  # an emergency of no known kind is answered as a medical one
 
 

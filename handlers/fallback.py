@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.turn import Handoff, Outcome, Turn
 
 NAME = "fallback"
-INTENTS = frozenset({"talk_to_human"})
 BARE_WORDS = 8  # "je veux parler à quelqu'un svp": a request that says nothing of its subject
 
 

@@ -30,7 +30,6 @@ from handlers.nearby import (
 from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_mediator"
-INTENTS = frozenset({"find_mediator"})
 
 
 def continues(understood: Understood, step: str) -> bool:
@@ -53,10 +52,14 @@ async def handle(turn: Turn) -> Outcome:
     grid = topic_grid(turn, topic) if topic_help else None
     if grid is None or not (topic_help.helplines or topic_help.desk or grid.size):
         return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
-    first = turn.step is None or topic != slots.get("topic")
+    # the advice again when the topic is named again ("c quoi le numero de la cpam ?")
+    first = turn.step is None or topic != slots.get("topic") or turn.understood.topic is not None
     slots = {**slots, "topic": topic}
     own = own_places(turn, topic).size  # none: the topic's desk is said, then any helper
     advice = (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
+    if turn.understood.file_status:  # "vous pouvez regarder mon dossier ?": say we cannot
+        advice = (Reply(turn.say("mediator.no_file_access"), key="mediator.no_file_access"),)
+        advice += (topic_reply(turn, topic_help, with_desk=own == 0),)
     if grid.size == 0:
         return Outcome(advice)
     point = where_from(turn)

@@ -28,7 +28,6 @@ from handlers.nearby import (
 from handlers.nearby import follows_up as follows_up  # the engine's follow-up hook
 
 NAME = "find_place"
-INTENTS = frozenset({"find_place"})
 
 
 async def handle(turn: Turn) -> Outcome:

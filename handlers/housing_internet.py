@@ -19,12 +19,13 @@ from bot.messages import Choice, Reply
 from bot.turn import Handoff, Outcome, Turn
 
 NAME = "housing_internet"
-INTENTS = frozenset({"housing_internet"})
 # Saying one lives in social housing answers "are you a tenant?" before it is asked.
 TENANT = re.compile(
     r"\b(hlm|bmh|locataires?|bailleur social|logement social|habitat social"
     r"|brest m[ée]tropole habitat)\b"
 )
+# A private landlord or an owner: not social housing, whatever "locataire" says.
+NOT_TENANT = re.compile(r"\b(propri[ée]taire|proprio|priv[ée]e?|particulier|pas (en )?hlm)\b")
 BROAD = frozenset({"quartier", "commune", "code_postal"})  # too wide to name a sector
 
 
@@ -67,7 +68,9 @@ async def start(turn: Turn, slots: dict[str, Any]) -> Outcome:
     """First message: note what it already says (or the place said earlier), then ask what
     is missing."""
     slots = {**slots, **(place_of(turn) or remembered_place(turn))}
-    if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
+    if NOT_TENANT.search(turn.text.lower()):
+        return not_tenant(turn)
+    if slots.get("tenant") == "yes" or turn.understood.answer == "yes" or is_tenant(turn):
         return await tenant_known(turn, slots)
     reply = Reply(turn.say("housing.ask_tenant"), key="housing.ask_tenant")
     return Outcome((reply,), step="tenant", slots=slots, expect="yes_no")
@@ -76,12 +79,12 @@ async def start(turn: Turn, slots: dict[str, Any]) -> Outcome:
 async def on_tenant(turn: Turn, slots: dict[str, Any]) -> Outcome:
     """The answer to "are you a social-housing tenant?"."""
     slots = {**slots, **place_of(turn)}
-    if turn.understood.answer == "no":
+    if turn.understood.answer == "no" or NOT_TENANT.search(turn.text.lower()):
         return not_tenant(turn)
-    if turn.understood.answer == "unknown" and not TENANT.search(turn.text.lower()):
+    if turn.understood.answer == "unknown" and not is_tenant(turn):
         reply = Reply(turn.say("housing.tenant_unknown"), key="housing.tenant_unknown")
         return Outcome((reply,), step="tenant", slots=slots, expect="yes_no")
-    if turn.understood.answer == "yes" or TENANT.search(turn.text.lower()):
+    if turn.understood.answer == "yes" or is_tenant(turn):
         return await tenant_known(turn, slots)
     if slots.get("tenant_asked_again"):
         return Outcome(handoff=handoff(turn, slots))
@@ -105,6 +108,8 @@ async def on_where(turn: Turn, slots: dict[str, Any]) -> Outcome:
     """The answer to "which neighbourhood or residence?"; asked once more when it names none
     ("oui je suis chez Bmh")."""
     near = turn.understood.near
+    if NOT_TENANT.search(turn.text.lower()):
+        return not_tenant(turn)
     if near is not None and near.entry is not None:
         return verdict(turn, {**slots, **place_of(turn)}, near.entry)
     if near is not None and TENANT.fullmatch(near.text.lower().strip()):
@@ -114,6 +119,12 @@ async def on_where(turn: Turn, slots: dict[str, Any]) -> Outcome:
         slots = {**slots, "where_asked_again": True}
         return Outcome((reply,), step="where", slots=slots, expect="where")
     return unknown_residence(turn, {**slots, "near_text": near.text if near else turn.text})
+
+
+def is_tenant(turn: Turn) -> bool:
+    """The message says the resident rents social housing ("jsui en hlm", "chez Bmh")."""
+    text = turn.text.lower()
+    return bool(TENANT.search(text)) and not NOT_TENANT.search(text)
 
 
 def place_of(turn: Turn) -> dict[str, str]:

@@ -8,7 +8,6 @@ from bot.messages import Choice, Reply
 from bot.turn import Outcome, Turn
 
 NAME = "media"
-INTENTS: frozenset[str] = frozenset()
 
 
 async def handle(turn: Turn) -> Outcome:

@@ -6,7 +6,6 @@ from bot.messages import Choice, Reply
 from bot.turn import Outcome, Turn
 
 NAME = "menu"
-INTENTS = frozenset({"greeting"})
 CHOICES = ("find_place", "housing_internet", "find_mediator", "talk_to_human")
 
 

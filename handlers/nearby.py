@@ -216,6 +216,8 @@ def card_text(turn: Turn, distance: float, place: Place, facet: str | None = Non
     ]
     if facet == "prix":
         parts.append(fee_text(turn, place))
+    if facet == "inscription":
+        parts.append(access_text(turn, place))
     if place.telephone and place.hours is not None:  # without hours, hours_text gives it
         parts.append(turn.say("place.phone", phone=phone_text(place.telephone)))
     verified = place.verifie_le or place.date_maj
@@ -256,6 +258,15 @@ def day_hours_text(turn: Turn, place: Place, weekday: int) -> str:
     if not hours:
         return turn.say("place.day_closed", day=day_name)
     return turn.say("place.day_hours", day=day_name.capitalize(), hours=hours)
+
+
+def access_text(turn: Turn, place: Place) -> str:
+    """How to come: the place's access modes and booking link, or that it is to be asked."""
+    if place.modalites_acces:
+        return turn.say("place.access", how=", ".join(m.lower() for m in place.modalites_acces))
+    if place.prise_rdv:
+        return turn.say("place.booking", link=place.prise_rdv)
+    return turn.say("place.access_unknown")
 
 
 def fee_text(turn: Turn, place: Place) -> str:

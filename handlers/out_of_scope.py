@@ -6,7 +6,6 @@ from bot.turn import Outcome, Turn
 from handlers.menu import menu_reply
 
 NAME = "out_of_scope"
-INTENTS = frozenset({"out_of_scope"})
 
 
 async def handle(turn: Turn) -> Outcome:

@@ -6,7 +6,6 @@ from bot.messages import Reply
 from bot.turn import Outcome, Turn
 
 NAME = "privacy"
-INTENTS = frozenset({"privacy"})
 
 
 async def handle(turn: Turn) -> Outcome:

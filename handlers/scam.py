@@ -11,7 +11,6 @@ from bot.turn import Outcome, Turn
 from bot.understanding import Understood
 
 NAME = "scam"
-INTENTS: frozenset[str] = frozenset()
 
 
 async def handle(turn: Turn) -> Outcome:

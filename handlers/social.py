@@ -6,7 +6,6 @@ from bot.messages import Reply
 from bot.turn import Outcome, Turn
 
 NAME = "social"
-INTENTS: frozenset[str] = frozenset()
 KINDS = frozenset({"thanks", "bye", "bot_question"})
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.db import Database
+from bot.store.db import Database
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.content import load_content
+from bot.conversation.engine import Engine
 from bot.crypto import AddressCipher
-from bot.db import Database
-from bot.engine import Engine
+from bot.gateway.outbox import OutboxWorker
 from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
-from bot.outbox import OutboxWorker
+from bot.store.db import Database
 from tests.fake_telegram import TOKEN
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from bot.messages import Address, InboundMessage
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
 from tests.harness import ConversationBot
 
 AMINA = "+33612345642"

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.channels import sms
 from bot.content.language import INTENTS
-from bot.models import Message
-from bot.server import RUNTIME
+from bot.gateway.server import RUNTIME
+from bot.store.models import Message
 from bot.understanding import Pending, Understander
 from tests.channels.test_gateway import PUBLIC, platforms
 from tests.fake_twilio import signature

@@ -7,7 +7,7 @@ from dataclasses import replace
 from sqlalchemy import select
 
 from bot.content import load_content
-from bot.models import Ticket
+from bot.store.models import Ticket
 from tests.harness import CONTENT_DIR, ConversationBot
 
 PERSON = "+33600000301"

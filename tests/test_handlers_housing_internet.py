@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Ticket
+from bot.store.models import Ticket
 
 PERSON = "+33600000201"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
 
 PERSON = "+33600000401"
 

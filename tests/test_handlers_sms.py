@@ -6,8 +6,8 @@ from statistics import median
 
 import pytest
 
-from bot.channels.gsm import is_gsm7, render_sms, segment_count
 from bot.content import load_content
+from bot.rendering.gsm import is_gsm7, render_sms, segment_count
 from tests.answers import every_answer
 from tests.harness import CONTENT_DIR
 

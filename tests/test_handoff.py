@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.content import load_content
-from bot.handoff import handoff_reply
+from bot.conversation.handoff import handoff_reply
 from tests.harness import CONTENT_DIR
 
 CONTENT = load_content(CONTENT_DIR)

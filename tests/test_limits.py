@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.limits import CAPPED_KEY, RATE_LIMIT, TICKETS_PER_DAY, WARNING_KEY
-from bot.models import Message, Ticket
+from bot.conversation.limits import CAPPED_KEY, RATE_LIMIT, TICKETS_PER_DAY, WARNING_KEY
+from bot.store.models import Message, Ticket
 
 FLOODER = "+33600000666"
 HUMAN = "je voudrais parler a quelqu'un"

@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings
+from bot.gateway.server import create_app
 from bot.logs import JsonFormatter, setup_logging
-from bot.server import create_app
 from tests.channels.test_gateway import CHAT, RESIDENT, platforms, until
 from tests.harness import CONTENT_DIR, SECRET
 

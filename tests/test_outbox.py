@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.channels import DeliveryError, Pace
 from bot.crypto import AddressCipher
-from bot.db import Database
+from bot.delivery import DeliveryError, Pace
+from bot.gateway.outbox import MAX_ATTEMPTS, OutboxWorker, Pacer
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, Reply
-from bot.models import OutboxItem, Ticket
-from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pacer
-from bot.repository import Repository
+from bot.store.db import Database
+from bot.store.models import OutboxItem, Ticket
+from bot.store.repository import Repository
 from tests.conftest import SECRET
 from tests.databases import postgres_database
 from tests.harness import WEDNESDAY_MORNING as NOW

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.messages import Address, InboundMessage
 from bot.metrics import database_gauges, text_format
-from bot.models import Message
-from bot.poison import MAX_TURN_ATTEMPTS, dead_letters
+from bot.store.models import Message
+from bot.store.poison import MAX_TURN_ATTEMPTS, dead_letters
 from tests.inbox.gateway import running_gateway
 
 POISON = 101  # more than one sweep takes

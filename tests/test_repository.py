@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 
 from bot.messages import Address, InboundMessage, Location, Reply
-from bot.models import Message
-from bot.repository import Repository
+from bot.store.models import Message
+from bot.store.repository import Repository
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 ALICE = Address("sms", "+33612345642")

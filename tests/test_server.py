@@ -7,7 +7,7 @@ import shutil
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import load_settings
-from bot.server import RUNTIME, create_app
+from bot.gateway.server import RUNTIME, create_app
 from tests.harness import CONTENT_DIR, SECRET
 
 TOKEN = "admin-token-for-tests"

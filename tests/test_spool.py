@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import DataError, OperationalError
 
 from bot.crypto import AddressCipher
+from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.messages import Address, InboundMessage, Location
 from bot.outage import is_outage
-from bot.spool import Spool, inbound_from_dict, inbound_to_dict
 from tests.harness import SECRET, WEDNESDAY_MORNING
 
 
@@ -52,8 +52,8 @@ async def test_the_gateway_spools_messages_and_reports_while_the_database_is_awa
 ) -> None:
     from sqlalchemy import select
 
-    from bot.db import Database
-    from bot.models import Message, OutboxItem
+    from bot.store.db import Database
+    from bot.store.models import Message, OutboxItem
     from tests.inbox.gateway import running_gateway
 
     async with running_gateway(tmp_path, spool_dir=tmp_path / "spool") as gw:
@@ -62,18 +62,18 @@ async def test_the_gateway_spools_messages_and_reports_while_the_database_is_awa
         async with runtime.database.session() as session:
             sent = (await session.execute(select(OutboxItem.platform_id))).scalars().first()
         real, away = runtime.database, Database("postgresql+asyncpg://nobody@127.0.0.1:9/none")
-        runtime.database = runtime.engine.database = away  # refused at once: an outage
+        runtime.intake.database = runtime.engine.database = away  # refused at once: an outage
         try:
-            assert await runtime.receive(message(7))
+            assert await runtime.intake.receive(message(7))
             report = {"platform_id": sent, "outcome": "delivered", "error": "", "opted_out": False}
-            await runtime.receive_report("sms", report)
-            assert await runtime.receive(message(7))  # the platform's retry, spooled too
+            await runtime.intake.receive_report("sms", report)
+            assert await runtime.intake.receive(message(7))  # the platform's retry, spooled too
             assert runtime.spool.waiting == 3
         finally:
-            runtime.database = runtime.engine.database = real
+            runtime.intake.database = runtime.engine.database = real
             await away.close()
-        assert await runtime.spool.replay(runtime.store_spooled, is_outage) == 3
-        await runtime.drain()
+        assert await runtime.spool.replay(runtime.intake.store_spooled, is_outage) == 3
+        await runtime.intake.drain()
         await gw.flush()
         async with runtime.database.session() as session:
             stored = await session.execute(select(Message).where(Message.platform_id == "SM7"))

@@ -8,7 +8,6 @@ import contextvars
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -17,14 +16,12 @@ from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import DeliveryError
-from bot.channels.gsm import render_sms
+from bot.backend import Backend, DeliveryReport
 from bot.config import Settings
+from bot.delivery import DeliveryError
 from bot.logs import fields
 from bot.messages import Address, InboundMessage, reply_from_dict
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.rendering.gsm import render_sms
 
 NAME = "sms"
 INBOUND_PATH = "/twilio/sms"
@@ -54,11 +51,23 @@ def disabled_reason(settings: Settings) -> str | None:
     return f"{', '.join(missing)} not set" if missing else None
 
 
+def mask(value: str) -> str:
+    """Just enough of a phone number to tell residents apart: `+33 6 •• •• •• 42`."""
+    if value.startswith("+33") and len(value) == 12:
+        return f"+33 {value[3]} •• •• •• {value[-2:]}"
+    return f"{value[:3]} ••• {value[-2:]}"
+
+
+def parse(text: str) -> str | None:
+    """A phone number typed as is (`+33612345678`) is an SMS address."""
+    return text if text[:1] == "+" or text[:1].isdigit() else None
+
+
 @dataclass
 class TwilioWebhooks:
     """What the webhook routes need once the gateway runs."""
 
-    runtime: Runtime
+    backend: Backend
     validator: RequestValidator
     public_base_url: str
 
@@ -73,11 +82,12 @@ def mount(app: web.Application) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[TwilioSender]:
-    """Open Twilio's client for the outbox and make the webhooks reach the runtime."""
-    settings = runtime.settings
+async def running(
+    app: web.Application, settings: Settings, backend: Backend
+) -> AsyncIterator[TwilioSender]:
+    """Open Twilio's client for the outbox and make the webhooks reach the backend."""
     app[WEBHOOKS] = TwilioWebhooks(
-        runtime, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
+        backend, RequestValidator(settings.twilio_auth_token), settings.public_base_url or ""
     )
     http_client = HeaderKeepingClient()
     client = Client(
@@ -112,17 +122,17 @@ async def inbound(request: web.Request) -> web.Response:
     form = await signed_form(request)
     if not form.get("MessageSid") or not form.get("From"):
         raise web.HTTPBadRequest(text="MessageSid and From are required\n")
-    runtime = request.app[WEBHOOKS].runtime
+    backend = request.app[WEBHOOKS].backend
     media, refs = attachments(form)
     message = InboundMessage(
         address=Address(NAME, form["From"]),
         text=OPT_OUT_KEYWORDS.get(form.get("OptOutType", ""), form.get("Body", "")),
         platform_id=form["MessageSid"],
-        received_at=runtime.engine.clock(),
+        received_at=backend.now(),
         media=media,
         media_refs=refs,
     )
-    if not await runtime.receive(message):
+    if not await backend.receive(message):
         log.info("sms.duplicate", extra=fields(sid=form["MessageSid"]))
     return web.Response(text=EMPTY_TWIML, content_type="text/xml")
 
@@ -154,13 +164,13 @@ async def status(request: web.Request) -> web.Response:
     if state not in ("delivered", "failed", "undelivered") or not sid:
         return web.Response(status=204)
     code = form.get("ErrorCode", "")
-    report = {
+    report: DeliveryReport = {
         "platform_id": sid,
         "outcome": "delivered" if state == "delivered" else "failed",
         "error": f"{state}: twilio error {code}",
         "opted_out": code == str(UNSUBSCRIBED),
     }
-    await request.app[WEBHOOKS].runtime.receive_report(NAME, report)  # spooled in an outage
+    await request.app[WEBHOOKS].backend.receive_report(NAME, report)  # spooled in an outage
     return web.Response(status=204)
 
 

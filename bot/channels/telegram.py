@@ -16,16 +16,16 @@ import logging
 import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
+    Message,
     ReplyKeyboardMarkup,
     Update,
 )
@@ -33,20 +33,22 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.channels import DeliveryError, Pace
-from bot.channels.plain import render_plain
+from bot.backend import Backend
 from bot.config import Settings
+from bot.delivery import DeliveryError, Pace
 from bot.logs import fields
-from bot.mediation.group import MediatorsGroup, from_update, is_from_group
-from bot.mediation.models import ChatMove
-from bot.mediation.store import MediationRepository
-from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
+from bot.messages import (
+    START,
+    Address,
+    GroupMessage,
+    InboundMessage,
+    Location,
+    Reply,
+    reply_from_dict,
+)
 from bot.metrics import UNUSABLE
 from bot.outage import is_outage
-from bot.repository import Repository
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.rendering.plain import render_plain
 
 NAME = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -55,9 +57,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 POLL_TIMEOUT = 25  # seconds Telegram holds a getUpdates call open
 POLL_PAUSE = 5.0  # seconds before polling again after an error
-# /start is what Telegram sends when a person opens the bot, or presses Restart after
-# unblocking it: a greeting, and a sign that they want our messages again.
-START_CHOICE = "greeting"
+ANONYMOUS_ADMIN = "l'équipe"  # an anonymous admin of the mediators' group who set no signature
 BLOCKED = "kicked"  # the bot's status in a private chat its person blocked
 
 log = logging.getLogger("aiguillage.telegram")
@@ -69,6 +69,16 @@ def disabled_reason(settings: Settings) -> str | None:
         return "TELEGRAM_BOT_TOKEN not set"
     if webhook_mode(settings) and not settings.telegram_webhook_secret:
         return "TELEGRAM_WEBHOOK_SECRET not set (the webhook needs it: PUBLIC_BASE_URL is https)"
+    return None
+
+
+def mask(value: str) -> str:
+    """The end of a chat id, enough to tell residents apart."""
+    return f"{NAME} •••{value[-2:]}"
+
+
+def parse(text: str) -> str | None:
+    """A chat id alone looks like a phone number: Telegram's are written `telegram:123`."""
     return None
 
 
@@ -87,7 +97,8 @@ class ChatMoves:
     """Groups that became supergroups (old id -> new id), kept in the database: the
     mediators' group is posted to, and listened to, at its new id from then on."""
 
-    runtime: Runtime
+    backend: Backend
+    settings: Settings
     moved: dict[int, int] = field(default_factory=dict)
 
     def current(self, chat_id: int) -> int:
@@ -98,33 +109,20 @@ class ChatMoves:
         return chat_id
 
     async def load(self) -> None:
-        """Read the moves recorded earlier, and point the group notifier at its new id."""
-        async with self.runtime.database.session() as session:
-            rows = await session.execute(select(ChatMove.old_chat_id, ChatMove.new_chat_id))
-            self.moved = dict(rows.tuples().all())
-        self._follow()
+        """Read the moves recorded earlier (the core's group notifier follows them)."""
+        self.moved = await self.backend.chat_moves()
 
     async def record(self, old: int, new: int) -> None:
         """Remember a move (told by a refused send or the group's service message)."""
         if self.moved.get(old) == new:
             return
-        async with self.runtime.database.session() as session:
-            await MediationRepository(session, self.runtime.cipher).record_chat_move(
-                old, new, self.runtime.engine.clock()
-            )
-            await session.commit()
+        await self.backend.record_chat_move(old, new)
         self.moved[old] = new
-        self._follow()
         log.warning("telegram.chat_moved", extra=fields(old=old, new=new))
-
-    def _follow(self) -> None:
-        group = getattr(self.runtime.engine, "notifier", None)
-        if isinstance(group, MediatorsGroup):
-            group.chat_id = self.current(group.chat_id)
 
     def group_id(self) -> int | None:
         """The mediators' group's id now (MEDIATORS_CHAT_ID, or where it moved)."""
-        configured = self.runtime.settings.mediators_chat_id
+        configured = self.settings.mediators_chat_id
         return None if configured is None else self.current(configured)
 
 
@@ -132,7 +130,7 @@ class ChatMoves:
 class TelegramUpdates:
     """Turns updates into stored inbound messages, from the webhook or the polling loop."""
 
-    runtime: Runtime
+    backend: Backend
     bot: Bot
     secret: str | None
     moves: ChatMoves
@@ -156,18 +154,18 @@ class TelegramUpdates:
             await self._migration(message)
             return
         if is_from_group(update, self.moves.group_id()):
-            await self.runtime.receive_group(from_update(update))
+            await self.backend.receive_group(from_update(update))
             return
         if update.my_chat_member is not None:
             await self._membership(update)
             return
-        inbound = inbound_from_update(update, self.runtime.engine.clock())
-        if inbound is not None and inbound.choice == START_CHOICE:
-            await self._opt(inbound.address, opted_out=False)  # Restart after a block
+        inbound = inbound_from_update(update, self.backend.now())
+        if inbound is not None and inbound.choice == START:
+            await self.backend.opt_in(inbound.address)  # Restart after a block
         if inbound is None:
             UNUSABLE.labels(NAME, "ignored").inc()
             log.info("telegram.ignored", extra=fields(update_id=update.update_id))
-        elif not await self.runtime.receive(inbound):
+        elif not await self.backend.receive(inbound):
             log.info("telegram.duplicate", extra=fields(update_id=update.update_id))
         if update.callback_query:  # stops the button's spinner; harmless if already answered
             try:
@@ -175,14 +173,14 @@ class TelegramUpdates:
             except TelegramError as error:
                 log.info("telegram.answer_failed", extra=fields(error=str(error)))
 
-    async def _migration(self, message) -> None:  # noqa: ANN001 - a PTB Message
+    async def _migration(self, message: Message) -> None:
         """The service messages of a group becoming a supergroup: posted in the old group
         (migrate_to_chat_id) and in the new one (migrate_from_chat_id)."""
         if message.migrate_to_chat_id:
             old, new = message.chat.id, message.migrate_to_chat_id
         else:
             old, new = message.migrate_from_chat_id, message.chat.id
-        configured = self.runtime.settings.mediators_chat_id
+        configured = self.moves.settings.mediators_chat_id
         if configured is not None and self.moves.current(configured) == old:
             await self.moves.record(old, new)
 
@@ -190,22 +188,14 @@ class TelegramUpdates:
         """A person blocked the bot (opted out) or unblocked it (opted in again; their
         Restart button then sends /start, which is answered)."""
         change = update.my_chat_member
-        if change.chat.type != ChatType.PRIVATE:
+        if change is None or change.chat.type != ChatType.PRIVATE:
             return
         blocked = change.new_chat_member.status == BLOCKED
         was_blocked = change.old_chat_member.status == BLOCKED
         if blocked != was_blocked:
-            await self._opt(Address(NAME, str(change.chat.id)), opted_out=blocked)
+            address = Address(NAME, str(change.chat.id))
+            await (self.backend.opt_out(address) if blocked else self.backend.opt_in(address))
             log.info("telegram.membership", extra=fields(blocked=blocked))
-
-    async def _opt(self, address: Address, opted_out: bool) -> None:
-        """Record that a known person opted out or back in."""
-        async with self.runtime.database.session() as session:
-            repo = Repository(session, self.runtime.cipher)
-            contact = await repo.find_contact(address)
-            if contact is not None and contact.opted_out != opted_out:
-                await repo.set_opted_out(contact, opted_out)
-                await session.commit()
 
     async def poll(self) -> None:
         """Fetch updates until cancelled; the offset moves past an update once it is stored."""
@@ -229,9 +219,10 @@ UPDATES = web.AppKey("telegram_updates", TelegramUpdates)
 
 
 @contextlib.asynccontextmanager
-async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[TelegramSender]:
+async def running(
+    app: web.Application, settings: Settings, backend: Backend
+) -> AsyncIterator[TelegramSender]:
     """Start the bot (getMe), then register the webhook or start polling."""
-    settings = runtime.settings
     builder = Application.builder().token(settings.telegram_bot_token or "").updater(None)
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -239,9 +230,9 @@ async def running(app: web.Application, runtime: Runtime) -> AsyncIterator[Teleg
     async with application:
         bot = application.bot
         secret = settings.telegram_webhook_secret if webhook_mode(settings) else None
-        moves = ChatMoves(runtime)
+        moves = ChatMoves(backend, settings)
         await moves.load()
-        updates = TelegramUpdates(runtime, bot, secret, moves)
+        updates = TelegramUpdates(backend, bot, secret, moves)
         app[UPDATES] = updates
         if webhook_mode(settings):
             await bot.set_webhook(
@@ -287,7 +278,7 @@ async def webhook(request: web.Request) -> web.Response:
     return web.Response()
 
 
-def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: ANN001
+def inbound_from_update(update: Update, now: datetime) -> InboundMessage | None:
     """The resident's message in an update; None for what we ignore (edits, groups, stickers)."""
     if update.callback_query:
         query = update.callback_query
@@ -317,9 +308,45 @@ def inbound_from_update(update: Update, now) -> InboundMessage | None:  # noqa: 
     if text is None and not media:
         return None  # a poll, a dice, a service message: nothing to read
     if text and text.split(maxsplit=1)[:1] == ["/start"]:  # spaces only have no first word
-        return InboundMessage(address, "", platform_id, now, choice=START_CHOICE, language=language)
+        return InboundMessage(address, "", platform_id, now, choice=START, language=language)
     return InboundMessage(
         address, text or "", platform_id, now, language=language, media=media, media_refs=refs
+    )
+
+
+def is_from_group(update: Update, chat_id: int | None) -> bool:
+    """Whether an update is a message of the mediators' group."""
+    return chat_id is not None and update.message is not None and update.message.chat.id == chat_id
+
+
+def from_update(update: Any) -> GroupMessage:
+    """The group message of an update (see `is_from_group`)."""
+    message = update.message
+    sender, replied = message.from_user, message.reply_to_message
+    if replied is not None and is_topic_root(message, replied):
+        replied = None  # a message typed in a forum topic "replies" to the topic's first post
+    # An admin writing anonymously appears as GroupAnonymousBot, "from" the group itself.
+    anonymous = message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    if anonymous:
+        name = message.author_signature or ANONYMOUS_ADMIN
+    else:
+        name = sender.full_name if sender else "?"
+    return GroupMessage(
+        chat_id=message.chat.id,
+        message_id=str(message.message_id),
+        text=message.text or "",
+        sender=name,
+        username=None if anonymous or not sender else sender.username,
+        reply_to=str(replied.message_id) if replied else None,
+        from_bot=bool(sender and sender.is_bot and not anonymous),
+    )
+
+
+def is_topic_root(message: Any, replied: Any) -> bool:
+    """Whether `replied` is only the first post of the forum topic `message` is typed in."""
+    return bool(
+        message.is_topic_message
+        and (replied.forum_topic_created or replied.message_id == message.message_thread_id)
     )
 
 
@@ -337,7 +364,7 @@ ATTACHMENTS = (
 )
 
 
-def attachment(message) -> tuple[tuple[str, ...], tuple[str, ...]]:  # noqa: ANN001 - a PTB Message
+def attachment(message: Message) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The message's attachment as (kind,) and its file_id (the largest photo); a shared
     contact has no file, and its number is a third party's: it is not kept."""
     for name, kind in ATTACHMENTS:
@@ -357,6 +384,8 @@ def on_earth(latitude: float, longitude: float) -> bool:
 def _button_label(update: Update) -> str | None:
     """The text of the pressed button, so transcripts read as the resident saw them."""
     query = update.callback_query
+    if query is None:
+        return None
     markup = getattr(query.message, "reply_markup", None)
     buttons = (b for row in getattr(markup, "inline_keyboard", ()) for b in row)
     return next((b.text for b in buttons if b.callback_data == query.data), None)
@@ -384,7 +413,7 @@ class TelegramSender:
         self.bot = bot
         self.moves = moves
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         """Send the reply's message (and its venue); returns the message id. A group that
         became a supergroup is remembered, and the message sent there at once."""
         reply = reply_from_dict(payload)
@@ -405,7 +434,7 @@ class TelegramSender:
             await self._send_venue(chat_id, reply)
         return str(message.message_id)
 
-    async def _message(self, chat_id: int, reply: Reply):  # noqa: ANN202 - a PTB Message
+    async def _message(self, chat_id: int, reply: Reply) -> Message:
         text, markup = message_parts(reply)
         return await self.bot.send_message(
             chat_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
@@ -414,6 +443,8 @@ class TelegramSender:
     async def _send_venue(self, chat_id: int, reply: Reply) -> None:
         # The text already went out and names the place: a lost pin is not worth a resend.
         venue = reply.venue
+        if venue is None:
+            return
         try:
             await self.bot.send_venue(
                 chat_id, venue.latitude, venue.longitude, venue.name, venue.address

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,26 +22,17 @@ def add_curator_commands(commands: argparse._SubParsersAction) -> None:
 def run_curator(args: argparse.Namespace) -> int:
     """Add, remove or list curators in the configured database."""
     from bot.config import load_settings
-    from bot.db import Database
+    from bot.store.db import in_session
 
-    async def run() -> int:
-        database = Database(load_settings().database_url)
-        try:
-            await database.upgrade()
-            async with database.session() as session:
-                code = await change_curators(session, args.curator_command, args.name)
-                await session.commit()
-                return code
-        finally:
-            await database.close()
-
-    return asyncio.run(run())
+    return in_session(
+        load_settings(),
+        lambda session, _: change_curators(session, args.curator_command, args.name),
+    )
 
 
 async def change_curators(session: AsyncSession, verb: str, name: str) -> int:
     """Do `verb` (add | remove | list) for the mediator `name`; prints what it did."""
-    from bot.inbox.curation import Curator
-    from bot.mediation.models import Mediator
+    from bot.store.models import Curator, Mediator
 
     if verb == "list":
         query = select(Mediator.name).join(Curator, Curator.mediator_id == Mediator.id)

@@ -13,7 +13,7 @@ from bot.content.texts import folded
 from bot.content.yamlfile import as_list, as_mapping, load_yaml
 
 FOLLOWUPS_FILE = "relances.yaml"
-FACETS = ("prix", "ouvert", "adresse", "telephone")
+FACETS = ("prix", "inscription", "ouvert", "adresse", "telephone")
 
 
 def says_any(text: str, cues: Iterable[str]) -> bool:

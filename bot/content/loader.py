@@ -21,6 +21,7 @@ from bot.content.mediators import MediatorHours, load_mediators
 from bot.content.model import ContentError, GazetteerEntry, Problem
 from bot.content.places import Place, load_places
 from bot.content.schema import Schema, load_schema
+from bot.content.sentences import check_sentences
 from bot.content.stops import load_stops, stop_places
 from bot.content.structures import Phones, load_phones
 from bot.content.texts import Texts, load_texts
@@ -77,7 +78,7 @@ def check_content(
     topics, found = load_topics(content_dir)
     problems += found + check_referrals(topics, places)
     texts, found = load_texts(content_dir)
-    problems += found
+    problems += found + check_sentences(texts)
     mediators, found = load_mediators(content_dir)
     problems += found
     emergencies, found = load_emergencies(content_dir)

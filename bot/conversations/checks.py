@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.gsm import segment_count, to_gsm7
-from bot.channels.plain import render_plain
 from bot.content.stops import is_stop
 from bot.content.texts import folded
 from bot.messages import Reply
+from bot.rendering.gsm import segment_count, to_gsm7
+from bot.rendering.plain import render_plain
 
 MARGIN_KM = 1.0
 SERVICE_MARGIN_KM = 2.5

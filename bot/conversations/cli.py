@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.channels.plain import render_plain
 from bot.config import Settings
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Player, migrated_template
 from bot.conversations.script import Conversation, ScriptError, load_conversations
+from bot.rendering.plain import render_plain
 
 
 @dataclass
@@ -66,8 +66,11 @@ def add_conversation_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_eval_conversations(args: argparse.Namespace) -> int:
-    from bot.__main__ import _settings
+    from bot.config import load_settings
+    from bot.logs import setup_logging
 
+    settings = load_settings()
+    setup_logging("WARNING")
     try:
         conversations = load_conversations(args.file)
         if args.only:
@@ -75,7 +78,7 @@ def run_eval_conversations(args: argparse.Namespace) -> int:
     except ScriptError as error:
         print(error, file=sys.stderr)
         return 2
-    report = asyncio.run(evaluate(_settings(quiet=True), conversations, args.at))
+    report = asyncio.run(evaluate(settings, conversations, args.at))
     print_report(report, args.show_failures)
     return 0 if report.share >= args.min else 1
 

@@ -21,10 +21,10 @@ from bot.config import Settings
 from bot.content import Content
 from bot.conversations.checks import TurnRecord
 from bot.conversations.script import Conversation, Step
-from bot.db import Database
-from bot.mediation.group import GroupMessage, MediatorsGroup, handle_group_message
-from bot.messages import Address, InboundMessage, Location, Reply, reply_from_dict
-from bot.runtime import Runtime, start_runtime
+from bot.gateway.runtime import Runtime, start_runtime
+from bot.mediation.group import MediatorsGroup, handle_group_message
+from bot.messages import Address, GroupMessage, InboundMessage, Location, Reply, reply_from_dict
+from bot.store.db import Database
 
 GROUP_CHAT_ID = -1001000000001
 RESIDENTS = {"sms": "+33612345678", "telegram": "424242"}
@@ -136,7 +136,7 @@ class Session:
             sender=MEDIATOR,
             reply_to=posts[-1] if posts else None,
         )
-        await handle_group_message(self.runtime, message)
+        await handle_group_message(self.runtime.engine, message)
 
     async def _flush(self) -> None:
         while await self.runtime.worker.send_due():

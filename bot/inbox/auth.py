@@ -12,10 +12,10 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
-from bot.inbox.lockout import count_attempt, take_back_attempt
 from bot.inbox.pages import login_page
 from bot.inbox.passwords import PASSWORD_CHECKS, hash_password
 from bot.inbox.proxies import client_address
+from bot.store.lockout import count_attempt, take_back_attempt
 
 __all__ = ["hash_password"]  # the CLI makes accounts with it
 

@@ -6,29 +6,68 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.crypto import AddressCipher
 from bot.mediation.group import MediatorsGroup
-from bot.mediation.models import Mediator
 from bot.mediation.store import MediationRepository
+from bot.store.db import Database
+from bot.store.models import Mediator
+
+
+class Desk(Protocol):
+    """The running engine as the inbox reads it."""
+
+    clock: Callable[[], datetime]
+    notifier: Any  # the mediators' group when configured
+
+    @property
+    def content(self) -> Any: ...
+
+
+class Waker(Protocol):
+    def wake(self) -> None: ...
+
+
+class Gateway(Protocol):
+    """What the inbox needs of the running gateway (bot.gateway.runtime.Runtime)."""
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def cipher(self) -> AddressCipher: ...
+
+    @property
+    def engine(self) -> Desk: ...
+
+    @property
+    def worker(self) -> Waker: ...
+
+    def reload_content(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
 class Inbox:
-    """Settings and a way to the runtime, which only exists once the server has started."""
+    """Settings and the gateway's runtime, which only exists once the server has started:
+    it is read from the gateway's application, where the server puts it."""
 
     settings: Settings
-    runtime: Callable[[], Any]  # -> bot.runtime.Runtime
+    gateway: web.Application
+    key: web.AppKey[Gateway]
+
+    def runtime(self) -> Gateway:
+        return self.gateway[self.key]
 
     def now(self) -> datetime:
         return self.runtime().engine.clock()
 
     @property
     def content(self) -> Any:
-        return self.runtime().engine.knowledge.content
+        return self.runtime().engine.content
 
     def group(self) -> MediatorsGroup | None:
         """The mediators' Telegram group, where inbox actions are announced, when configured."""

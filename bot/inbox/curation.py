@@ -8,45 +8,21 @@ logged in `content_changes` with who made it.
 
 from __future__ import annotations
 
-from datetime import datetime
 from html import escape
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import ForeignKey, String, Text, delete, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, select
 
 from bot.content.edits import fix_place, promote_faq, stale_items
 from bot.content.stops import is_stop
 from bot.content.sync import apply_changes, describe, read_diff, write_diff
 from bot.inbox.context import CSRF, INBOX, MEDIATOR, open_repo
 from bot.inbox.pages import csrf_field, layout
-from bot.mediation.models import FaqSuggestion
-from bot.models import Base
+from bot.store.models import ContentChange, Curator, FaqSuggestion
 
 DIFF_FILE = "sync-diff.json"  # written by `aiguillage content sync --out content/sync-diff.json`
 routes = web.RouteTableDef()
-
-
-class Curator(Base):
-    """A mediator who may edit content/ from the inbox."""
-
-    __tablename__ = "content_curators"
-
-    mediator_id: Mapped[int] = mapped_column(
-        ForeignKey("mediators.id", ondelete="CASCADE"), primary_key=True
-    )
-
-
-class ContentChange(Base):
-    """One change a curator made to content/, for the log."""
-
-    __tablename__ = "content_changes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    who: Mapped[str] = mapped_column(String(60))
-    what: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime]
 
 
 async def _curator_only(request: web.Request) -> None:

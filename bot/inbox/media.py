@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.channels.media import MediaUnavailable, fetch_media
 from bot.inbox.context import INBOX, open_repo
 from bot.logs import fields
-from bot.models import Message, Ticket
+from bot.store.models import Message, Ticket
 
 routes = web.RouteTableDef()
 log = logging.getLogger("aiguillage.inbox")

@@ -13,19 +13,14 @@ from collections.abc import Iterator
 from functools import cache
 
 from aiohttp import web
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-# argon2id at OWASP's recommended minimum (19 MiB, 2 passes): the library default (64 MiB)
-# would more than double the gateway's memory while a mediator logs in.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+from bot.crypto import HASHER, hash_password
+
+__all__ = ["HASHER", "PasswordChecks", "hash_password", "password_matches"]
+
 CHECKS_AT_ONCE = 2  # of 2 cores: the other one stays for webhooks and turns
 CHECKS_WAITING = 30  # more logins than this in the queue are told to come back
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of a password."""
-    return HASHER.hash(password)
 
 
 def password_matches(password_hash: str | None, password: str) -> bool:

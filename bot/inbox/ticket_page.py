@@ -7,7 +7,7 @@ from html import escape
 from bot.inbox.pages import csrf_field, layout
 from bot.mediation.display import REASONS, STATUSES, local_time, message_json
 from bot.mediation.tickets import TicketCard
-from bot.models import Message
+from bot.store.models import Message
 
 
 def transcript_item(line: dict) -> str:

@@ -13,8 +13,8 @@ from bot.mediation import tickets
 from bot.mediation.display import STATUSES, message_json
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
-from bot.models import Ticket
-from bot.poison import dead_letters
+from bot.store.models import Ticket
+from bot.store.poison import dead_letters
 
 routes = web.RouteTableDef()
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,12 +13,11 @@ from typing import TypeVar
 from sqlalchemy import delete, func, select
 
 from bot.config import load_settings
-from bot.crypto import cipher_for
-from bot.db import Database
-from bot.inbox.auth import hash_password
-from bot.mediation.models import InboxSession, Mediator
+from bot.crypto import hash_password
 from bot.mediation.stats import figures, rows
 from bot.mediation.store import MediationRepository
+from bot.store.db import in_session
+from bot.store.models import InboxSession, Mediator
 
 T = TypeVar("T")
 MIN_PASSWORD = 10
@@ -63,20 +61,9 @@ def add_mediator_commands(subparsers: argparse._SubParsersAction) -> None:
 
 def _with_repo(work: Callable[[MediationRepository], Awaitable[T]]) -> T:
     """Run `work` on a migrated database in one committed session."""
-    settings = load_settings()
-
-    async def run() -> T:
-        database = Database(settings.database_url)
-        try:
-            await database.upgrade()
-            async with database.session() as session:
-                result = await work(MediationRepository(session, cipher_for(settings)))
-                await session.commit()
-                return result
-        finally:
-            await database.close()
-
-    return asyncio.run(run())
+    return in_session(
+        load_settings(), lambda session, cipher: work(MediationRepository(session, cipher))
+    )
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.content.hours import BREST_TZ
 from bot.mediation.tickets import ANSWER_KEY
-from bot.models import Message
+from bot.store.models import Message
 
 STATUSES = {"open": "ouvert", "taken": "pris en charge", "closed": "clos"}
 REASONS = {

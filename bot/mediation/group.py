@@ -7,17 +7,19 @@ messages of the group whose id is MEDIATORS_CHAT_ID; we check it again here.
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
+from bot.config import Settings
+from bot.crypto import AddressCipher
 from bot.mediation import tickets
 from bot.mediation.display import REASONS, STATUSES, local_time, message_json
 from bot.mediation.store import MediationRepository
-from bot.messages import Address, Reply, reply_to_dict
-from bot.models import Message, Ticket
-from bot.repository import Repository
+from bot.messages import Address, GroupMessage, Reply, reply_to_dict
+from bot.store.db import Database
+from bot.store.models import Message, Ticket
+from bot.store.repository import Repository
 
 CHANNEL = "telegram"
 MAX_POST = 3500  # Telegram refuses messages over 4,096 characters
@@ -28,20 +30,6 @@ URGENCIES = {
 HELP = "Répondez à ce message pour écrire à l'habitant · /prendre · /clore · /faq"
 COMMANDS = ("/prendre", "/clore", "/faq")
 MAX_TICKET = 2**31 - 1  # the largest id an INTEGER column holds
-ANONYMOUS_ADMIN = "l'équipe"  # an anonymous admin who set no signature
-
-
-@dataclass(frozen=True)
-class GroupMessage:
-    """A message written in the mediators' group, as the Telegram channel saw it."""
-
-    chat_id: int
-    message_id: str
-    text: str
-    sender: str  # display name of the mediator
-    username: str | None = None
-    reply_to: str | None = None  # id of the group message it replies to
-    from_bot: bool = False
 
 
 class MediatorsGroup:
@@ -101,43 +89,7 @@ class MediatorsGroup:
         return len(waiting)
 
 
-def is_from_group(update: Any, chat_id: int | None) -> bool:
-    """Whether a python-telegram-bot Update is a message of the mediators' group."""
-    return chat_id is not None and update.message is not None and update.message.chat.id == chat_id
-
-
-def from_update(update: Any) -> GroupMessage:
-    """The group message of a python-telegram-bot Update (see `is_from_group`)."""
-    message = update.message
-    sender, replied = message.from_user, message.reply_to_message
-    if replied is not None and is_topic_root(message, replied):
-        replied = None  # a message typed in a forum topic "replies" to the topic's first post
-    # An admin writing anonymously appears as GroupAnonymousBot, "from" the group itself.
-    anonymous = message.sender_chat is not None and message.sender_chat.id == message.chat.id
-    if anonymous:
-        name = message.author_signature or ANONYMOUS_ADMIN
-    else:
-        name = sender.full_name if sender else "?"
-    return GroupMessage(
-        chat_id=message.chat.id,
-        message_id=str(message.message_id),
-        text=message.text or "",
-        sender=name,
-        username=None if anonymous or not sender else sender.username,
-        reply_to=str(replied.message_id) if replied else None,
-        from_bot=bool(sender and sender.is_bot and not anonymous),
-    )
-
-
-def is_topic_root(message: Any, replied: Any) -> bool:
-    """Whether `replied` is only the first post of the forum topic `message` is typed in."""
-    return bool(
-        message.is_topic_message
-        and (replied.forum_topic_created or replied.message_id == message.message_thread_id)
-    )
-
-
-def mediators_group(settings: Any) -> MediatorsGroup | None:
+def mediators_group(settings: Settings) -> MediatorsGroup | None:
     """The group notifier when MEDIATORS_CHAT_ID is set."""
     if settings.mediators_chat_id is None:
         return None
@@ -146,19 +98,6 @@ def mediators_group(settings: Any) -> MediatorsGroup | None:
         timedelta(minutes=settings.ticket_reminder_minutes),
         settings.public_base_url,
     )
-
-
-async def follow_up(runtime: Any, interval: float = 60.0) -> None:
-    """Every `interval` seconds, announce again the tickets waiting too long."""
-    while True:
-        group = runtime.engine.notifier
-        if isinstance(group, MediatorsGroup):
-            async with runtime.database.session() as session:
-                repo = MediationRepository(session, runtime.cipher)
-                if await group.remind(repo, runtime.engine.clock()):
-                    await session.commit()
-                    runtime.worker.wake()
-        await asyncio.sleep(interval)
 
 
 def describe(card: tickets.TicketCard, handles: dict[str, str] | None = None) -> str:
@@ -186,33 +125,45 @@ def _mediation(repo: Repository) -> MediationRepository:
     return MediationRepository(repo.session, repo.cipher)
 
 
-async def handle_group_message(runtime: Any, message: GroupMessage) -> None:
-    """Act on a message of the mediators' group: a reply to relay, or a command."""
-    group = runtime.engine.notifier
+class Desk(Protocol):
+    """What acting on the group's messages needs of the running engine."""
+
+    database: Database
+    cipher: AddressCipher
+    notifier: Any  # a MediatorsGroup when the group is configured
+    clock: Callable[[], datetime]
+
+    @property
+    def content(self) -> Any: ...
+
+
+async def handle_group_message(desk: Desk, message: GroupMessage) -> None:
+    """Act on a message of the mediators' group: a reply to relay, or a command (the
+    caller wakes the outbox for what this queued)."""
+    group = desk.notifier
     if not isinstance(group, MediatorsGroup) or message.chat_id != group.chat_id:
         return  # only the configured group's members can act
     if message.from_bot or not message.text.strip():
         return
     command, _, argument = message.text.strip().partition(" ")
     command = command.split("@", 1)[0].lower() if command.startswith("/") else ""
-    now = runtime.engine.clock()
-    async with runtime.database.session() as session:
-        repo = MediationRepository(session, runtime.cipher)
+    now = desk.clock()
+    async with desk.database.session() as session:
+        repo = MediationRepository(session, desk.cipher)
         by = await _mediator_name(repo, message)
         if command == "/tickets":
             await _list_open(group, repo, now)
         else:
             ticket = await _target(repo, message, command, argument)
             if ticket is not None:
-                await _act(runtime, group, repo, ticket, command, message, by, now)
+                await _act(desk.content, group, repo, ticket, command, message, by, now)
             elif command in COMMANDS and not message.reply_to:
                 await group.post(repo, f"Ticket {_shown(argument)} introuvable. {HELP}", now)
         await session.commit()
-    runtime.worker.wake()
 
 
 async def _act(
-    runtime: Any,
+    content: Any,
     group: MediatorsGroup,
     repo: MediationRepository,
     ticket: Ticket,
@@ -221,7 +172,6 @@ async def _act(
     by: str,
     now: datetime,
 ) -> None:
-    content = runtime.engine.knowledge.content
     if ticket.status == "closed" and command != "/faq":
         await group.post(repo, f"#{ticket.id} est déjà clos.", now)
     elif command == "/prendre":

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.models import Message, Ticket
-from bot.repository import Repository
+from bot.store.models import Message, Ticket
+from bot.store.repository import Repository
 
 UNKNOWN = "(non précisé)"
 

@@ -6,9 +6,18 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 
-from bot.mediation.models import ChatMove, FaqSuggestion, GroupPost, InboxSession, Mediator
-from bot.models import Contact, Message, OutboxItem, Ticket
-from bot.repository import OPEN_STATUSES, Repository
+from bot.store.models import (
+    ChatMove,
+    Contact,
+    FaqSuggestion,
+    GroupPost,
+    InboxSession,
+    Mediator,
+    Message,
+    OutboxItem,
+    Ticket,
+)
+from bot.store.repository import OPEN_STATUSES, Repository
 
 VIEWS = ("open", "mine", "all")
 
@@ -175,13 +184,14 @@ class MediationRepository(Repository):
         else:
             move.new_chat_id, move.moved_at = new, now
 
+    async def chat_moves(self) -> dict[int, int]:
+        """Every recorded move of a group, old id -> new id."""
+        rows = await self.session.execute(select(ChatMove.old_chat_id, ChatMove.new_chat_id))
+        return dict(rows.tuples().all())
+
     async def current_chat_id(self, chat_id: int) -> int:
         """Where a group is now, following its moves (a group moves at most once or twice)."""
-        moves = dict(
-            (await self.session.execute(select(ChatMove.old_chat_id, ChatMove.new_chat_id)))
-            .tuples()
-            .all()
-        )
+        moves = await self.chat_moves()
         seen = {chat_id}
         while chat_id in moves and moves[chat_id] not in seen:
             chat_id = moves[chat_id]

@@ -9,12 +9,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from bot.crypto import mask_address
-from bot.mediation.models import FaqSuggestion, Mediator
+from bot.channels.registry import mask_address
 from bot.mediation.store import MediationRepository
 from bot.messages import Reply
-from bot.models import Message, Ticket
 from bot.spoken import aware
+from bot.store.models import FaqSuggestion, Mediator, Message, Ticket
 
 ANSWER_KEY = "ticket.answer"
 # What a mediator may write in one answer, from the inbox or the group (the inbox's

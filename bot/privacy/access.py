@@ -9,18 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
-from bot.mediation.models import FaqSuggestion
 from bot.messages import Address
-from bot.models import Conversation, Message, OutboxItem, Ticket
-from bot.repository import Repository
-
-
-def parse_address(text: str) -> Address:
-    """`+33612345678` → SMS; `telegram:12345` (or any `channel:value`) → that channel."""
-    channel, colon, value = text.strip().partition(":")
-    if colon and channel and not channel.startswith("+"):
-        return Address(channel, value)
-    return Address("sms", text.strip())
+from bot.store.models import Conversation, FaqSuggestion, Message, OutboxItem, Ticket
+from bot.store.repository import Repository
 
 
 async def export_person(

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.config import Settings, load_settings
-from bot.crypto import AddressCipher, cipher_for
-from bot.db import Database
-from bot.privacy.access import export_person, parse_address
+from bot.channels.registry import parse_address
+from bot.config import load_settings
+from bot.privacy.access import export_person
 from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import parse_days, purge
+from bot.store.db import in_session
 
 
 def add_privacy_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -43,14 +38,18 @@ def run_purge(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"aiguillage: {error}", file=sys.stderr)
         return 2
-    purged = _in_session(settings, lambda session, _: purge(session, datetime.now(UTC), days))
+    purged = in_session(settings, lambda session, _: purge(session, datetime.now(UTC), days))
     print(f"purge (older than {days} days): {purged}")
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
-    address = parse_address(args.address)
-    found = _in_session(load_settings(), lambda s, cipher: export_person(s, cipher, address))
+    try:
+        address = parse_address(args.address)
+    except ValueError as error:
+        print(f"aiguillage: {error}", file=sys.stderr)
+        return 2
+    found = in_session(load_settings(), lambda s, cipher: export_person(s, cipher, address))
     if found is None:
         print("aiguillage: nothing is stored for this address", file=sys.stderr)
         return 1
@@ -59,26 +58,6 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_rotate(args: argparse.Namespace) -> int:
-    rotated = _in_session(load_settings(), rotate_keys)
+    rotated = in_session(load_settings(), rotate_keys)
     print(f"re-encrypted {rotated.contacts} contact(s) and {rotated.outbox} outbox row(s)")
     return 0
-
-
-def _in_session(
-    settings: Settings, work: Callable[[AsyncSession, AddressCipher], Awaitable[Any]]
-) -> Any:
-    """Run `work` on the migrated database in one committed session."""
-    cipher = cipher_for(settings)
-
-    async def run() -> Any:
-        database = Database(settings.database_url)
-        try:
-            await database.upgrade()
-            async with database.session() as session:
-                result = await work(session, cipher)
-                await session.commit()
-                return result
-        finally:
-            await database.close()
-
-    return asyncio.run(run())

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
-from bot.models import Contact, OutboxItem
+from bot.store.models import Contact, OutboxItem
 
 
 @dataclass(frozen=True)

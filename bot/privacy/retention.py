@@ -9,11 +9,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.inbox.lockout import forget_old_attempts
-from bot.mediation.models import FaqSuggestion, GroupPost, InboxSession
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
-from bot.privacy.erasure import erase_person, forget_erased_ids
-from bot.repository import OPEN_STATUSES
+from bot.store.erasure import erase_person, forget_erased_ids
+from bot.store.lockout import forget_old_attempts
+from bot.store.models import (
+    Contact,
+    Conversation,
+    FaqSuggestion,
+    GroupPost,
+    InboxSession,
+    Message,
+    OutboxItem,
+    Ticket,
+)
+from bot.store.repository import OPEN_STATUSES
 
 FINAL = ("sent", "delivered", "failed", "cancelled", "digested")
 DURATION = re.compile(r"^(\d+)d$")

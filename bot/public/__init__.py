@@ -21,7 +21,7 @@ def mount(app: web.Application, runtime_key: web.AppKey, clock: Callable[[], dat
         runtime = request.app[runtime_key]
         async with runtime.database.session() as session:
             found = await public_figures(session, clock())
-        return found, runtime.engine.knowledge.content
+        return found, runtime.engine.content
 
     async def page(request: web.Request) -> web.Response:
         found, content = await figures(request)

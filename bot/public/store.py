@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.models import Base, Ticket
+from bot.store.models import Base, Ticket
 
 MIN_PEOPLE = 5
 MONTHS_SHOWN = 12

@@ -39,9 +39,7 @@ class Understood:
     social: str | None = None  # "thanks" | "bye" | "bot_question" | "hello", alone
     language: str | None = None  # "fr" | "en" when the words say it clearly
     place: Near | None = None  # a place named whatever the intent ("bonjour, j'habite à X")
-    # asks us to look into a personal file ("où en est mon dossier CAF, vous pouvez regarder ?"):
-    # with find_mediator and its topic; the answer says the bot has no access to files
-    file_status: bool = False
+    file_status: bool = False  # asks about the state of a personal file (the bot sees none)
 
 
 @dataclass(frozen=True)

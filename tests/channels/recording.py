@@ -1,4 +1,5 @@
-"""A stand-in for the runtime in channel tests: records what the channel hands over."""
+"""A stand-in for the core in channel tests: a `Backend` that records what the channel
+hands over (and records reports, opt-outs and chat moves as the real intake does)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from types import SimpleNamespace
 
 from bot.config import Settings
 from bot.crypto import AddressCipher
-from bot.db import Database
-from bot.messages import InboundMessage
-from bot.runtime import Runtime
+from bot.gateway.runtime import Intake
+from bot.messages import GroupMessage, InboundMessage
+from bot.store.db import Database
 from tests.conftest import SECRET
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -23,11 +24,21 @@ class RecordingRuntime:
     settings: Settings
     database: Database
     cipher: AddressCipher = field(default_factory=lambda: AddressCipher(SECRET))
-    engine: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(clock=lambda: NOW))
+    engine: SimpleNamespace = field(
+        default_factory=lambda: SimpleNamespace(clock=lambda: NOW, notifier=None)
+    )
     received: list[InboundMessage] = field(default_factory=list)
-    spool: None = None  # delivery reports are recorded as the real runtime does
-    receive_report = Runtime.receive_report
-    _record_report = Runtime._record_report
+    group: list[GroupMessage] = field(default_factory=list)
+    spool: None = None  # delivery reports are recorded as the real intake does
+    now = Intake.now
+    receive_report = Intake.receive_report
+    _record_report = Intake._record_report
+    opt_out = Intake.opt_out
+    opt_in = Intake.opt_in
+    _opt = Intake._opt
+    chat_moves = Intake.chat_moves
+    record_chat_move = Intake.record_chat_move
+    _follow = Intake._follow
 
     async def receive(self, inbound: InboundMessage) -> bool:
         key = (inbound.address.channel, inbound.platform_id)
@@ -35,3 +46,6 @@ class RecordingRuntime:
             return False
         self.received.append(inbound)
         return True
+
+    async def receive_group(self, message: GroupMessage) -> None:
+        self.group.append(message)

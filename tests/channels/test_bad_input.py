@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from sqlalchemy import func, select
 
 from bot.channels import sms, telegram
-from bot.channels.gsm import segment_count
-from bot.models import Contact, Message
-from bot.server import RUNTIME
+from bot.gateway.server import RUNTIME
+from bot.rendering.gsm import segment_count
+from bot.store.models import Contact, Message
 from tests.channels.test_gateway import PUBLIC, WEBHOOK_SECRET, Platforms, platforms, until
 from tests.fake_twilio import FROM_NUMBER, signature
 

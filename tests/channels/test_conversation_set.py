@@ -12,13 +12,13 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.channels import Pace, telegram
+from bot.channels import telegram
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.script import Conversation, Step, load_conversations
-from bot.mediation.models import GroupPost
+from bot.delivery import Pace
+from bot.gateway.server import RUNTIME, create_app
 from bot.messages import Choice, Reply
-from bot.models import OutboxItem
-from bot.server import RUNTIME, create_app
+from bot.store.models import GroupPost, OutboxItem
 from tests.conversations.conftest import CONTENT
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
@@ -88,12 +88,12 @@ class Gateway:
         """Wait until the turn ran and the outbox holds nothing more to send."""
         waiting = select(func.count()).where(OutboxItem.status.in_(("pending", "sending")))
         for _ in range(500):
-            await self.runtime.drain()
+            await self.runtime.intake.drain()
             while await self.runtime.worker.send_due():
                 pass
             async with self.runtime.database.session() as session:
                 left = (await session.execute(waiting)).scalar_one()
-            if not left and not self.runtime.tasks:
+            if not left and not self.runtime.intake.tasks:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the gateway did not settle")

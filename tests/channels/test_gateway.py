@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels import sms, telegram
-from bot.channels.gsm import is_gsm7
+from bot.gateway.server import RUNTIME, create_app
 from bot.messages import Address, Choice, Reply
-from bot.models import Message
-from bot.repository import Repository
-from bot.server import RUNTIME, create_app
+from bot.rendering.gsm import is_gsm7
+from bot.store.models import Message
+from bot.store.repository import Repository
 from tests.fake_telegram import MEDIA, FakeTelegram
 from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import PUBLIC, WEBHOOK_SECRET, WEDNESDAY_MORNING, gateway_settings

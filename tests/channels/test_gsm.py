@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.gsm import is_gsm7, render_sms, segment_count, split_body, to_gsm7
 from bot.messages import Choice, Reply
+from bot.rendering.gsm import is_gsm7, render_sms, segment_count, split_body, to_gsm7
 
 TRANSLITERATIONS = [
     ("GSM-7 accents stay", "Où est la médiathèque ? À côté", "Où est la médiathèque ? A coté"),

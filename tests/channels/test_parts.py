@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.channels.gsm import MAX_BODY, render_sms
-from bot.channels.parts import TELEGRAM_TEXT, reply_parts, utf16_length
 from bot.messages import Choice, Reply, Venue
+from bot.rendering.gsm import MAX_BODY, render_sms
+from bot.rendering.parts import TELEGRAM_TEXT, reply_parts, utf16_length
 
 MENU = (Choice("Un lieu", "find_place"), Choice("Être aidé", "talk_to_human"))
 VENUE = Venue("Médiathèque", "Brest", 48.4, -4.5)

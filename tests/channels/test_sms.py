@@ -10,11 +10,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import DeliveryError, sms
+from bot.channels import sms
 from bot.config import Settings
+from bot.delivery import DeliveryError
 from bot.messages import Address, Choice, InboundMessage, Reply, reply_to_dict
-from bot.models import Contact
-from bot.repository import Repository
+from bot.store.models import Contact
+from bot.store.repository import Repository
 from tests.channels.recording import NOW, RecordingRuntime
 from tests.conftest import SECRET
 from tests.fake_twilio import (
@@ -60,7 +61,10 @@ async def sms_gateway(database) -> AsyncIterator[Gateway]:  # noqa: ANN001
         runtime = RecordingRuntime(settings, database)
         app = web.Application()
         sms.mount(app)
-        async with sms.running(app, runtime) as sender, TestClient(TestServer(app)) as client:
+        async with (
+            sms.running(app, settings, runtime) as sender,
+            TestClient(TestServer(app)) as client,
+        ):
             yield Gateway(client, runtime, sender, twilio)
 
 

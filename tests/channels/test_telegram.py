@@ -11,8 +11,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import DeliveryError, telegram
+from bot.channels import telegram
 from bot.config import Settings
+from bot.delivery import DeliveryError
 from bot.messages import Address, Choice, InboundMessage, Location, Reply, Venue, reply_to_dict
 from bot.metrics import REGISTRY
 from tests.channels.recording import NOW, RecordingRuntime
@@ -50,7 +51,10 @@ async def telegram_gateway(database, public: str | None = PUBLIC) -> AsyncIterat
         runtime = RecordingRuntime(settings, database)
         app = web.Application()
         telegram.mount(app)
-        async with telegram.running(app, runtime) as sender, TestClient(TestServer(app)) as client:
+        async with (
+            telegram.running(app, settings, runtime) as sender,
+            TestClient(TestServer(app)) as client,
+        ):
             yield Gateway(client, runtime, sender, fake)
 
 

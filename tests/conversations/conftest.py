@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.plain import render_plain
 from bot.content import load_content
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.player import DEFAULT_START, Session, migrated_template
 from bot.conversations.script import Step
 from bot.messages import InboundMessage
+from bot.rendering.plain import render_plain
 from tests.databases import BACKENDS, postgres_database
 from tests.harness import CONTENT_DIR, SECRET, gateway_settings
 
@@ -29,7 +29,7 @@ class Resident:
         self.session = session
 
     @property
-    def runtime(self):  # noqa: ANN201 - bot.runtime.Runtime
+    def runtime(self):  # noqa: ANN201 - bot.gateway.runtime.Runtime
         return self.session.runtime
 
     async def says(self, text: str) -> TurnRecord:

@@ -78,3 +78,30 @@ async def test_a_neighbouring_town_gets_the_nearest_places_of_brest_said_as_such
         record = await r.says("jhabite guipavas ya un papi pas loin ? jdois imprimer")
     assert record.replies[0].key == "place.outside_brest" and "Guipavas" in text_of(record)
     assert record.replies[1].key == "place.card"
+
+
+async def test_the_1_euro_dialogue_reads_a_private_landlord_and_a_move(resident) -> None:
+    async with resident() as r:
+        await r.says("internet a 1 euro c pour qui")
+        private = await r.says("non je suis locataire d un proprietaire prive, pas hlm")
+    async with resident() as r:
+        await r.says("jsui locataire bmh a kerourien, jai droit au net a 1 euro ?")
+        moved = await r.says("Et si je déménage à Pontanézen ?")
+    assert private.replies[0].key == "housing.not_tenant"
+    assert moved.replies[0].key in ("housing.active", "housing.not_active")
+    assert "Pontan" in text_of(moved)
+
+
+async def test_asking_how_to_come_gives_each_places_access(resident) -> None:
+    async with resident("telegram") as r:
+        listed = text_of(await r.says("atelier informatique debutant a saint pierre ?"))
+        access = text_of(await r.says("faut s'inscrire avant ?"))
+    assert access.startswith(listed.split(",")[0])
+    assert "Inscription" in access or "Accès" in access or "Rendez-vous" in access
+
+
+async def test_naming_the_topic_again_repeats_its_advice(resident) -> None:
+    async with resident("telegram") as r:
+        await r.says("carte vitale perdue koi faire")
+        again = await r.says("ah bon. c quoi le numero de la cpam alors")
+    assert again.replies[0].key == "mediator.topic" and "36 46" in again.replies[0].text

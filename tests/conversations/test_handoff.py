@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.models import Ticket
+from bot.store.models import Ticket
 from tests.conversations.conftest import text_of
 
 

@@ -13,7 +13,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 from sqlalchemy import text
 
 from bot.channels import sms
-from bot.db import Database
+from bot.store.db import Database
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, post_signed
 from tests.faults.postgres import free_port
 from tests.harness import CONTENT_DIR, PUBLIC, SECRET

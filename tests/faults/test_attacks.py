@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from aiohttp import ClientSession, ClientTimeout
 
 from bot.crypto import AddressCipher
-from bot.db import Database
 from bot.inbox.passwords import hash_password
 from bot.mediation.store import MediationRepository
+from bot.store.db import Database
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_twilio import FakeTwilio
 from tests.faults.gateway import GatewayProcess, resident, send_sms

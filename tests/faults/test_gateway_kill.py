@@ -8,8 +8,8 @@ from aiohttp import ClientSession, ClientTimeout
 from sqlalchemy import select
 
 from bot.crypto import AddressCipher
-from bot.db import Database
-from bot.models import OutboxItem
+from bot.store.db import Database
+from bot.store.models import OutboxItem
 from tests.fake_twilio import FakeTwilio
 from tests.faults.gateway import (
     GatewayProcess,

@@ -13,11 +13,11 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
+from bot.gateway.runtime import Runtime
+from bot.gateway.server import RUNTIME, create_app
 from bot.inbox.auth import hash_password
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, InboundMessage, Reply
-from bot.runtime import Runtime
-from bot.server import RUNTIME, create_app
 from tests.harness import CONTENT_DIR, SECRET, WEDNESDAY_MORNING, CapturingSender
 
 PASSWORD = "correct horse battery"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.inbox.lockout import ACCOUNT_FAILURES, ADDRESS_FAILURES
+from bot.store.lockout import ACCOUNT_FAILURES, ADDRESS_FAILURES
 from tests.inbox.gateway import CSRF, PASSWORD, running_gateway
 
 RESIDENT = "+33612345642"

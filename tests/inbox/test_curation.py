@@ -10,9 +10,7 @@ from sqlalchemy import select
 
 from bot.content.formats import dila
 from bot.content.sync import Change, read_diff, write_diff
-from bot.inbox.curation import ContentChange, Curator
-from bot.mediation.models import FaqSuggestion, Mediator
-from bot.models import Contact, Ticket
+from bot.store.models import Contact, ContentChange, Curator, FaqSuggestion, Mediator, Ticket
 from tests.harness import CONTENT_DIR
 from tests.inbox.gateway import CSRF, running_gateway
 

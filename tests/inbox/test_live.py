@@ -6,8 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from bot.mediation.group import GroupMessage, handle_group_message
-from bot.models import OutboxItem
+from bot.mediation.group import handle_group_message
+from bot.messages import GroupMessage
+from bot.store.models import OutboxItem
 from tests.inbox.gateway import CSRF, Gateway, running_gateway
 
 GROUP = -1001234567890
@@ -98,12 +99,14 @@ async def test_group_commands_show_in_the_inbox_and_answers_in_the_group_thread(
         def said(text: str, message_id: str) -> GroupMessage:
             return GroupMessage(GROUP, message_id, text, "Yann", reply_to=answer_post)
 
-        await handle_group_message(gw.runtime, said("/prendre", "g1"))  # a reply to that post
+        await handle_group_message(
+            gw.runtime.engine, said("/prendre", "g1")
+        )  # a reply to that post
         polled = await (await gw.client.get("/inbox/tickets/1/messages.json?after=0")).json()
         assert (polled["state"], polled["assigned_to"]) == ("pris en charge", "Yann")
         assert "Yann" in (await rows(gw))[1]
 
-        await handle_group_message(gw.runtime, said("/clore", "g2"))
+        await handle_group_message(gw.runtime.engine, said("/clore", "g2"))
         await gw.flush()
         assert await rows(gw) == {} and "clos" in (await rows(gw, "all"))[1]
         polled = await (await gw.client.get("/inbox/tickets/1/messages.json?after=0")).json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.inbox.lockout import (
+from bot.store.lockout import (
     ACCOUNT_FAILURES,
     LOCKOUT,
     count_attempt,

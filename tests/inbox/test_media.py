@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import select
 
 from bot.messages import Address, InboundMessage
-from bot.models import Message
+from bot.store.models import Message
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.inbox.gateway import running_gateway

@@ -32,8 +32,8 @@ def test_mediator_list_passwd_and_remove_end_sessions(monkeypatch, capsys, tmp_p
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from bot.db import Database
     from bot.mediation.store import MediationRepository
+    from bot.store.db import Database
     from tests.conftest import AddressCipher
 
     secret = "a long enough secret\n"

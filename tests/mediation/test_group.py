@@ -10,9 +10,9 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.db import Database
-from bot.models import OutboxItem
-from bot.server import create_app
+from bot.gateway.server import create_app
+from bot.store.db import Database
+from bot.store.models import OutboxItem
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FakeTwilio, inbound_form, post_signed
 from tests.harness import (

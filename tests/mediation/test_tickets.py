@@ -40,7 +40,12 @@ async def test_routing_reminder_faq_and_figures(database):
         assert await tickets.suggest_for_faq(repo, ticket, "Anne", bot.now) is None
         later = bot.now + timedelta(minutes=20)
         await tickets.answer(
-            repo, bot.engine.knowledge.content, ticket, "Sur impots.gouv.fr", "Anne", later
+            repo,
+            bot.engine.knowledge.content,
+            ticket,
+            "Sur impots.gouv.fr",
+            "Anne",
+            later,
         )
         suggestion = await tickets.suggest_for_faq(repo, ticket, "Anne", later)
         assert suggestion.answer == "Sur impots.gouv.fr"
@@ -56,7 +61,10 @@ async def test_routing_reminder_faq_and_figures(database):
 async def test_actions_are_announced_in_the_group_and_map_back_to_the_ticket(database):
     bot = ConversationBot(database)
     await bot.say(RESIDENT, "je voudrais parler a quelqu'un")
-    group, content = MediatorsGroup(-100, timedelta(hours=1)), bot.engine.knowledge.content
+    group, content = (
+        MediatorsGroup(-100, timedelta(hours=1)),
+        bot.engine.knowledge.content,
+    )
     session, repo = await repo_of(bot)
     async with session:
         ticket = (await repo.tickets("open"))[0]

@@ -11,11 +11,10 @@ from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from bot.gateway.server import RUNTIME, create_app
 from bot.inbox.auth import hash_password
-from bot.mediation.models import GroupPost
 from bot.mediation.store import MediationRepository
-from bot.models import OutboxItem
-from bot.server import RUNTIME, create_app
+from bot.store.models import GroupPost, OutboxItem
 from tests.fake_telegram import FakeTelegram
 from tests.fake_twilio import FROM_NUMBER, FakeTwilio, post_signed
 from tests.faults.postgres import free_port

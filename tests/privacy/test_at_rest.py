@@ -7,9 +7,9 @@ import logging
 import pytest
 from sqlalchemy import String, Text, cast, select
 
-from bot.db import Database
 from bot.logs import JsonFormatter
-from bot.models import Base, OutboxItem
+from bot.store.db import Database
+from bot.store.models import Base, OutboxItem
 from tests.databases import postgres_database
 from tests.privacy.conversations import SECRETS, clear_forms, whole_conversations
 

@@ -11,8 +11,8 @@ SECRET_TEXT = "zorglub-ma-phrase-tres-personnelle"
 
 async def say(gw, text: str, platform_id: str) -> bool:  # noqa: ANN001
     inbound = InboundMessage(Address("sms", RESIDENT), text, platform_id, gw.now)
-    stored = await gw.runtime.receive(inbound)
-    await gw.runtime.drain()
+    stored = await gw.runtime.intake.receive(inbound)
+    await gw.runtime.intake.drain()
     await gw.flush()
     return stored
 
@@ -30,6 +30,6 @@ async def test_a_replayed_oublie_confirms_once_and_the_wal_is_emptied(tmp_path) 
         async with gw.runtime.database.session() as session:
             from sqlalchemy import func, select
 
-            from bot.models import Contact
+            from bot.store.models import Contact
 
             assert (await session.execute(select(func.count()).select_from(Contact))).scalar() == 0

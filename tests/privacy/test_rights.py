@@ -12,14 +12,13 @@ from sqlalchemy import func, select
 from bot.__main__ import main
 from bot.config import Settings
 from bot.crypto import AddressCipher
-from bot.mediation.models import FaqSuggestion, GroupPost
+from bot.gateway.runtime import start_runtime
+from bot.gateway.upkeep import upkeep
 from bot.messages import Address, InboundMessage
-from bot.models import Contact, Message, OutboxItem, Ticket
 from bot.privacy.keys import rotate_keys
 from bot.privacy.retention import purge
-from bot.repository import Repository
-from bot.runtime import start_runtime
-from bot.upkeep import upkeep
+from bot.store.models import Contact, FaqSuggestion, GroupPost, Message, OutboxItem, Ticket
+from bot.store.repository import Repository
 from tests.harness import CONTENT_DIR, SECRET, WEDNESDAY_MORNING, CapturingSender
 from tests.privacy.conversations import SMS_RESIDENT, TELEGRAM_RESIDENT, whole_conversations
 

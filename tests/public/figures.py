@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.db import Database
-from bot.models import Contact, Ticket
 from bot.public.store import record_question
+from bot.store.db import Database
+from bot.store.models import Contact, Ticket
 
 
 async def seed(database: Database, now: datetime) -> None:

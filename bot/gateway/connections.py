@@ -3,7 +3,7 @@
 aiohttp closes a connection that has not sent a whole request head within its keep-alive
 timeout, counted from the connection's opening and from each response: we set it to
 HEADER_TIMEOUT (a slowloris sending a header byte now and then is cut off; an idle
-kept-alive connection too). Bodies must arrive within BODY_TIMEOUT (bot.intake). Past
+kept-alive connection too). Bodies must arrive within BODY_TIMEOUT (bot.gateway.intake). Past
 MAX_CONNECTIONS, a new connection takes the place of the oldest one not being answered
 (a half-sent request, an idle keep-alive), so /healthz and the platforms still get in
 while someone holds hundreds of sockets open; only when every connection is busy is the

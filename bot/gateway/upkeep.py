@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
+from bot.gateway.runtime import Runtime
 from bot.logs import fields
+from bot.mediation.group import MediatorsGroup
+from bot.mediation.store import MediationRepository
 from bot.privacy.retention import purge
 
 log = logging.getLogger("aiguillage.upkeep")
@@ -18,7 +20,7 @@ TICKETS_SECONDS = 60.0  # late answers told and idle tickets closed within a min
 
 
 async def upkeep(
-    runtime: Any, sweep_seconds: float = SWEEP_SECONDS, purge_seconds: float = PURGE_SECONDS
+    runtime: Runtime, sweep_seconds: float = SWEEP_SECONDS, purge_seconds: float = PURGE_SECONDS
 ) -> None:
     """Until cancelled: answer accepted messages left unanswered (their turn failed, e.g. on
     a database outage), follow up tickets (late, idle) every minute, and purge data older
@@ -40,7 +42,7 @@ async def upkeep(
         await asyncio.sleep(sweep_seconds)
 
 
-async def purge_expired(runtime: Any) -> None:
+async def purge_expired(runtime: Runtime) -> None:
     """Delete what is older than the retention, and log how much."""
     async with runtime.database.session() as session:
         purged = await purge(session, runtime.engine.clock(), runtime.settings.retention_days)
@@ -54,3 +56,17 @@ async def purge_expired(runtime: Any) -> None:
             outbox=purged.outbox,
         ),
     )
+
+
+async def follow_up(runtime: Runtime, interval: float = TICKETS_SECONDS) -> None:
+    """Every `interval` seconds, announce again in the mediators' group the tickets
+    waiting too long."""
+    while True:
+        group = runtime.engine.notifier
+        if isinstance(group, MediatorsGroup):
+            async with runtime.database.session() as session:
+                repo = MediationRepository(session, runtime.cipher)
+                if await group.remind(repo, runtime.engine.clock()):
+                    await session.commit()
+                    runtime.worker.wake()
+        await asyncio.sleep(interval)

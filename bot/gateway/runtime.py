@@ -1,31 +1,35 @@
-"""Assembles the running gateway: database, content, engine, outbox worker, background turns."""
+"""Assembles the running gateway in one pass: database, content, engine, the intake the
+channels get as their `Backend`, then (once the channels gave their senders) the outbox
+worker. `Runtime` is the frozen record of the built parts."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels import Sender
+from bot.backend import DeliveryReport
 from bot.config import Settings
 from bot.content import ContentError, load_content
+from bot.conversation.engine import Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
-from bot.db import Database
-from bot.engine import Accepted, Engine, utcnow
-from bot.intake import check_storable
+from bot.delivery import Sender
+from bot.gateway.intake import check_storable
+from bot.gateway.outbox import OutboxWorker, backlog_digest
+from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.logs import fields
-from bot.mediation.group import GroupMessage, handle_group_message
-from bot.messages import Address
+from bot.mediation.group import MediatorsGroup, handle_group_message
+from bot.mediation.store import MediationRepository
+from bot.messages import Address, GroupMessage, InboundMessage
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
-from bot.outbox import OutboxWorker, backlog_digest
-from bot.privacy.erasure import was_erased
-from bot.repository import Repository
-from bot.spool import Spool, inbound_from_dict, inbound_to_dict
+from bot.store.db import Database
+from bot.store.erasure import was_erased
+from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage")
 
@@ -34,33 +38,36 @@ TURN_SLOTS = 1  # turns answered at once by one process: see bench/README.md
 
 
 @dataclass
-class Runtime:
-    """Everything a channel needs to hand messages to the engine."""
+class Intake:
+    """The core as the channels see it (`bot.backend.Backend`): stores what they receive,
+    answers it in the background and wakes the outbox."""
 
-    settings: Settings
     database: Database
     cipher: AddressCipher
     engine: Engine
-    worker: OutboxWorker
+    wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
-    tasks: set[asyncio.Task] = field(default_factory=set)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
     # behind hundreds of turns on the event loop; the others wait their turn, stored.
     turn_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TURN_SLOTS))
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    def now(self) -> datetime:
+        return self.engine.clock()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run work in the background, tracked so a shutdown can wait for it."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self._done)
         return task
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Task[None]) -> None:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception():
             log.error("task.failed", exc_info=task.exception())
 
-    async def receive(self, inbound) -> bool:  # noqa: ANN001 - bot.messages.InboundMessage
+    async def receive(self, inbound: InboundMessage) -> bool:
         """Store an inbound message (the platform may be acknowledged after this returns)
         and answer it in the background. False when it was a duplicate. While the database
         is unreachable the message is written to the spool instead, and stored later."""
@@ -79,7 +86,7 @@ class Runtime:
             return True
         return self._accepted(inbound, accepted)
 
-    async def _accept(self, inbound) -> Accepted | None:  # noqa: ANN001
+    async def _accept(self, inbound: InboundMessage) -> Accepted | None:
         """Store the message; None for a platform's retry, also of an erased message."""
         async with self.database.session() as session:
             channel, platform_id = inbound.address.channel, inbound.platform_id
@@ -94,30 +101,34 @@ class Runtime:
             return
         try:
             async with asyncio.timeout(ACCEPT_SECONDS):
-                await handle_group_message(self, message)
+                await self._act_on_group(message)
         except Exception as error:
             if self.spool is None or not is_outage(error):
                 raise
             log.warning("intake.spooled", extra=fields(error=type(error).__name__))
             await self.spool.put("group", asdict(message))
 
-    async def receive_report(self, channel: str, report: dict) -> None:
+    async def _act_on_group(self, message: GroupMessage) -> None:
+        await handle_group_message(self.engine, message)
+        self.wake()
+
+    async def receive_report(self, channel: str, report: DeliveryReport) -> None:
         """Record a platform's delivery report on a reply (`platform_id`, `outcome`
         "delivered" or "failed", `error`, `opted_out`); spooled while the database is down."""
-        report = {"channel": channel, **report}
+        data: dict[str, Any] = {"channel": channel, **report}
         if self.spool is not None and self.spool.waiting:
-            await self.spool.put("report", report)
+            await self.spool.put("report", data)
             return
         try:
             async with asyncio.timeout(ACCEPT_SECONDS):
-                await self._record_report(report)
+                await self._record_report(data)
         except Exception as error:
             if self.spool is None or not is_outage(error):
                 raise
             log.warning("intake.spooled", extra=fields(error=type(error).__name__))
-            await self.spool.put("report", report)
+            await self.spool.put("report", data)
 
-    async def _record_report(self, report: dict) -> None:
+    async def _record_report(self, report: dict[str, Any]) -> None:
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
             item = await repo.record_delivery(
@@ -127,7 +138,45 @@ class Runtime:
                 await repo.set_opted_out_by_id(item.contact_id)
             await session.commit()
 
-    async def store_spooled(self, kind: str, data: dict) -> None:
+    async def opt_out(self, address: Address) -> None:
+        await self._opt(address, opted_out=True)
+
+    async def opt_in(self, address: Address) -> None:
+        await self._opt(address, opted_out=False)
+
+    async def _opt(self, address: Address, opted_out: bool) -> None:
+        """Record that a known person opted out or back in."""
+        async with self.database.session() as session:
+            repo = Repository(session, self.cipher)
+            contact = await repo.find_contact(address)
+            if contact is not None and contact.opted_out != opted_out:
+                await repo.set_opted_out(contact, opted_out)
+                await session.commit()
+
+    async def chat_moves(self) -> dict[int, int]:
+        """The recorded moves; the mediators' group notifier follows them."""
+        async with self.database.session() as session:
+            moves = await MediationRepository(session, self.cipher).chat_moves()
+        self._follow(moves)
+        return moves
+
+    async def record_chat_move(self, old: int, new: int) -> None:
+        async with self.database.session() as session:
+            await MediationRepository(session, self.cipher).record_chat_move(
+                old, new, self.engine.clock()
+            )
+            await session.commit()
+        self._follow({old: new})
+
+    def _follow(self, moves: Mapping[int, int]) -> None:
+        group = self.engine.notifier
+        if isinstance(group, MediatorsGroup):
+            seen = {group.chat_id}
+            while group.chat_id in moves and moves[group.chat_id] not in seen:
+                group.chat_id = moves[group.chat_id]
+                seen.add(group.chat_id)
+
+    async def store_spooled(self, kind: str, data: dict[str, Any]) -> None:
         """Store one spooled message (the replay); raises while the database is down."""
         if kind == "report":
             async with asyncio.timeout(ACCEPT_SECONDS):
@@ -135,14 +184,14 @@ class Runtime:
             return
         if kind == "group":
             async with asyncio.timeout(ACCEPT_SECONDS):
-                await handle_group_message(self, GroupMessage(**data))
+                await self._act_on_group(GroupMessage(**data))
             return
         inbound = inbound_from_dict(data)
         async with asyncio.timeout(ACCEPT_SECONDS):
             accepted = await self._accept(inbound)
         self._accepted(inbound, accepted)
 
-    def _accepted(self, inbound, accepted: Accepted | None) -> bool:  # noqa: ANN001
+    def _accepted(self, inbound: InboundMessage, accepted: Accepted | None) -> bool:
         if accepted is None:
             DUPLICATES.labels(inbound.address.channel).inc()
             return False
@@ -153,7 +202,40 @@ class Runtime:
     async def _answer(self, accepted: Accepted) -> None:
         async with self.turn_slots:
             await self.engine.process(accepted)
-        self.worker.wake()
+        self.wake()
+
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=grace)
+
+
+@dataclass(frozen=True)
+class Core:
+    """The parts built before the channels start: they get `intake` as their Backend."""
+
+    settings: Settings
+    database: Database
+    cipher: AddressCipher
+    engine: Engine
+    intake: Intake
+    wakeup: asyncio.Event  # shared with the outbox worker built next
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The running gateway's parts, built once, in order."""
+
+    settings: Settings
+    database: Database
+    cipher: AddressCipher
+    engine: Engine
+    intake: Intake
+    worker: OutboxWorker
+
+    @property
+    def spool(self) -> Spool | None:
+        return self.intake.spool
 
     def reload_content(self) -> list[str]:
         """Validate the content directory, then switch to it; on error keep the old one."""
@@ -167,21 +249,16 @@ class Runtime:
         log.info("content.reloaded")
         return []
 
-    async def drain(self, grace: float = 10.0) -> None:
-        """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
-        if self.tasks:
-            await asyncio.wait(set(self.tasks), timeout=grace)
 
-
-async def start_runtime(
+async def open_core(
     settings: Settings,
-    senders: dict[str, Sender],
     clock: Callable[[], datetime] = utcnow,
     notifier: Any = None,
     content: Any = None,
-) -> Runtime:
+    spool: bool = True,
+) -> Core:
     """Migrate the database and load the content (unless given, already validated);
-    raises ContentError on invalid content."""
+    raises ContentError on invalid content. `spool=False`: no spool (tests, CLI)."""
     database = Database(settings.database_url)
     await database.upgrade()
     content = content or load_content(settings.content_dir)
@@ -194,18 +271,38 @@ async def start_runtime(
         notifier=notifier,
         retention_days=settings.retention_days,
     )
-    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    wakeup = asyncio.Event()
+    kept = Spool(settings.spool_dir, cipher) if spool and settings.spool_dir else None
+    intake = Intake(database, cipher, engine, wakeup.set, kept)
+    return Core(settings, database, cipher, engine, intake, wakeup)
+
+
+def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
+    """The outbox worker on the channels' senders, and the finished record."""
+    settings = core.settings
     group = settings.mediators_chat_id
     inbox_url = f"{settings.public_base_url or ''}/inbox/"
     worker = OutboxWorker(
-        database,
-        cipher,
+        core.database,
+        core.cipher,
         senders,
-        clock,
-        lease=lease,
+        core.engine.clock,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         digest_to=Address("telegram", str(group)) if group is not None else None,
         digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
         sms_daily_limit=settings.sms_daily_limit,
+        wakeup=core.wakeup,
     )
-    spool = Spool(settings.spool_dir, cipher) if settings.spool_dir else None
-    return Runtime(settings, database, cipher, engine, worker, spool)
+    return Runtime(settings, core.database, core.cipher, core.engine, core.intake, worker)
+
+
+async def start_runtime(
+    settings: Settings,
+    senders: Mapping[str, Sender],
+    clock: Callable[[], datetime] = utcnow,
+    notifier: Any = None,
+    content: Any = None,
+) -> Runtime:
+    """The whole runtime for senders that need no backend (the terminal, tests, the CLI)."""
+    core = await open_core(settings, clock, notifier, content)
+    return with_worker(core, senders)

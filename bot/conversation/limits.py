@@ -10,10 +10,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
-from bot.models import Message, Ticket
-from bot.repository import Repository
+from bot.store.models import Message
+from bot.store.repository import Repository
 
 RATE_WINDOW = timedelta(minutes=1)
 RATE_LIMIT = 20  # messages a minute from one sender that get answers
@@ -36,12 +34,14 @@ async def pace_of(repo: Repository, message: Message) -> Pace:
     since = message.created_at - RATE_WINDOW
     # The turn's pending changes do not change the counts: they are written once, at commit.
     with repo.session.no_autoflush:
-        count = await _inbound_count(repo, message.contact_id, since, message.id)
+        count = await repo.inbound_count(message.contact_id, since, message.id)
         if count <= RATE_LIMIT:
             return Pace.ANSWER
         # Counting up to this message, the count crosses the limit one by one: the warning
         # goes with the first message over it, and at most once a window if it hovers there.
-        if count == RATE_LIMIT + 1 and not await _said_since(repo, message.contact_id, since):
+        if count == RATE_LIMIT + 1 and not await repo.said_since(
+            message.contact_id, since, WARNING_KEY
+        ):
             return Pace.WARN
     return Pace.SILENCE
 
@@ -50,27 +50,4 @@ async def ticket_allowed(repo: Repository, contact_id: int, reason: str, now: da
     """Whether a hand-off may open (or reuse) a ticket for this contact now."""
     if reason == "emergency" or await repo.open_ticket_of(contact_id) is not None:
         return True
-    query = select(func.count()).where(
-        Ticket.contact_id == contact_id, Ticket.created_at >= now - TICKET_WINDOW
-    )
-    return (await repo.session.execute(query)).scalar_one() < TICKETS_PER_DAY
-
-
-async def _inbound_count(repo: Repository, contact_id: int, since: datetime, up_to: int) -> int:
-    query = select(func.count()).where(
-        Message.contact_id == contact_id,
-        Message.direction == "in",
-        Message.created_at >= since,
-        Message.id <= up_to,
-    )
-    return (await repo.session.execute(query)).scalar_one()
-
-
-async def _said_since(repo: Repository, contact_id: int, since: datetime) -> bool:
-    query = select(Message.id).where(
-        Message.contact_id == contact_id,
-        Message.direction == "out",
-        Message.created_at >= since,
-        Message.payload["key"].as_string() == WARNING_KEY,
-    )
-    return (await repo.session.execute(query.limit(1))).first() is not None
+    return await repo.tickets_opened_since(contact_id, now - TICKET_WINDOW) < TICKETS_PER_DAY

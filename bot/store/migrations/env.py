@@ -1,8 +1,8 @@
-"""Alembic environment: runs on the connection that `bot.db.upgrade` hands over."""
+"""Alembic environment: runs on the connection that `bot.store.db.upgrade` hands over."""
 
 from alembic import context
 
-from bot.models import Base
+from bot.store.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -10,21 +10,21 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
-from types import ModuleType
 
 from aiohttp import web
 
 from bot import __version__, inbox, metrics, public
 from bot.channels import registry
+from bot.channels.registry import Channel
 from bot.config import Settings
-from bot.engine import utcnow
-from bot.intake import bounded_body
+from bot.conversation.engine import utcnow
+from bot.gateway.intake import bounded_body
+from bot.gateway.runtime import Runtime, open_core, with_worker
+from bot.gateway.spool import REPLAY_SECONDS
+from bot.gateway.upkeep import follow_up, upkeep
 from bot.logs import fields
 from bot.mediation.group import mediators_group
 from bot.outage import database_outage, is_outage
-from bot.runtime import Runtime, start_runtime
-from bot.spool import REPLAY_SECONDS
-from bot.upkeep import upkeep
 
 log = logging.getLogger("aiguillage.server")
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings, clock: Callable[[], datetime] = utcnow) -> we
     return app
 
 
-def enabled_channels(settings: Settings) -> list[ModuleType]:
+def enabled_channels(settings: Settings) -> list[Channel]:
     """The channels whose settings are complete; say why the others are off."""
     enabled = []
     for channel in registry.CHANNELS:
@@ -66,32 +66,39 @@ def enabled_channels(settings: Settings) -> list[ModuleType]:
 
 
 async def _lifetime(
-    app: web.Application, channels: list[ModuleType], clock: Callable[[], datetime]
+    app: web.Application, channels: list[Channel], clock: Callable[[], datetime]
 ) -> AsyncIterator[None]:
+    """Build the parts in order (core, the channels' senders on its intake, the outbox
+    worker on those senders), run the background loops, and stop in reverse."""
     settings = app[SETTINGS]
-    notifier = mediators_group(settings)
-    runtime = await start_runtime(settings, senders={}, clock=clock, notifier=notifier)
-    app[RUNTIME] = runtime
+    core = await open_core(settings, clock=clock, notifier=mediators_group(settings))
     async with AsyncExitStack() as stack:
-        for channel in channels:
-            runtime.worker.senders[channel.NAME] = await stack.enter_async_context(
-                channel.running(app, runtime)
+        senders = {
+            channel.NAME: await stack.enter_async_context(
+                channel.running(app, settings, core.intake)
             )
+            for channel in channels
+        }
+        runtime = with_worker(core, senders)
+        app[RUNTIME] = runtime
         recovered = await runtime.engine.process_pending()
+        loops = [
+            asyncio.create_task(upkeep(runtime)),
+            asyncio.create_task(follow_up(runtime)),
+            asyncio.create_task(replay_spool(runtime)),
+        ]
         worker = asyncio.create_task(runtime.worker.run())
-        sweeper = asyncio.create_task(upkeep(runtime))
-        spooler = asyncio.create_task(replay_spool(runtime))
         _on_sighup(runtime)
         log.info("server.started", extra=fields(version=__version__, recovered=recovered))
         yield
-        sweeper.cancel()
-        spooler.cancel()
-        await runtime.drain()
+        for loop in loops:
+            loop.cancel()
+        await runtime.intake.drain()
         worker.cancel()
-        for task in (sweeper, spooler, worker):
+        for task in (*loops, worker):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    await runtime.database.close()
+    await core.database.close()
     log.info("server.stopped")
 
 
@@ -100,7 +107,7 @@ async def replay_spool(runtime: Runtime) -> None:
     while True:
         if runtime.spool is not None and runtime.spool.waiting:
             try:
-                await runtime.spool.replay(runtime.store_spooled, is_outage)
+                await runtime.spool.replay(runtime.intake.store_spooled, is_outage)
             except Exception:
                 log.exception("spool.replay_failed")
         await asyncio.sleep(REPLAY_SECONDS)

@@ -7,8 +7,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.mediation.models import FaqSuggestion, GroupPost
-from bot.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.models import (
+    Contact,
+    Conversation,
+    FaqSuggestion,
+    GroupPost,
+    Message,
+    OutboxItem,
+    Ticket,
+)
 
 # Platform ids of an erased person's messages: a platform retrying one of them (the
 # OUBLIE webhook itself, say) must not bring the person back nor confirm twice.
@@ -54,7 +61,7 @@ async def erase_person(session: AsyncSession, contact_id: int, remember_ids: boo
     await session.execute(delete(Contact).where(Contact.id == contact_id))
 
 
-async def checkpoint(database) -> None:  # noqa: ANN001 - bot.db.Database
+async def checkpoint(database) -> None:  # noqa: ANN001 - bot.store.db.Database
     """After an erasure on SQLite: copy the write-ahead log into the database file and
     empty it, so the erased text does not linger in the log until a later checkpoint."""
     if database.dialect != "sqlite":

@@ -1,6 +1,6 @@
 """Queries on outbox rows: queue a reply, claim due rows, record what the platform said.
 
-Part of the repository (`bot.repository.Repository` inherits them), kept apart for size.
+Part of the repository (`bot.store.repository.Repository` inherits them), kept apart for size.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, Table, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.parts import reply_parts
 from bot.crypto import AddressCipher
-from bot.mediation.models import GroupPost
 from bot.messages import Address, Reply, reply_to_dict
-from bot.models import Contact, Message, OutboxItem
+from bot.rendering.parts import reply_parts
+from bot.store.models import Contact, GroupPost, Message, OutboxItem
 
 CONTACTS: Table = Contact.__table__  # Core statements on the per-message path: no unit of work
 OUTBOX: Table = OutboxItem.__table__

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.models import Conversation
+from bot.store.models import Conversation
 from bot.turn import KnownPlace
 
 KEPT_FOR = timedelta(days=1)

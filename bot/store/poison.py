@@ -20,7 +20,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Message
+from bot.store.models import Message
 
 MESSAGES: Table = Message.__table__
 MAX_TURN_ATTEMPTS = 5  # failed turns before a message is a dead letter

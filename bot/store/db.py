@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -15,6 +18,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.config import Settings
+from bot.crypto import AddressCipher, cipher_for
+
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -59,7 +66,7 @@ def _engine_options(url: str) -> dict:
         return {"connect_args": {"timeout": 30}, "pool_size": 1, "max_overflow": 0}
     # No pre-ping (a round trip per checkout): a connection dead after a database restart
     # fails once, SQLAlchemy then drops every pooled connection, and that request gets 503
-    # (bot.outage), the turn is swept again (bot.upkeep), the outbox retries its write.
+    # (bot.outage), the turn is swept again (bot.gateway.upkeep), the outbox retries its write.
     return {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
 
 
@@ -82,3 +89,24 @@ def _run_upgrade(connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+def in_session(
+    settings: Settings, work: Callable[[AsyncSession, AddressCipher], Awaitable[T]]
+) -> T:
+    """The one way a command-line tool opens the database: migrate it, run `work` in one
+    committed session, close it."""
+    cipher = cipher_for(settings)
+
+    async def run() -> T:
+        database = Database(settings.database_url)
+        try:
+            await database.upgrade()
+            async with database.session() as session:
+                result = await work(session, cipher)
+                await session.commit()
+                return result
+        finally:
+            await database.close()
+
+    return asyncio.run(run())

@@ -1,11 +1,21 @@
-"""Database tables, as typed SQLAlchemy 2 models. Queries live in `bot.repository`."""
+"""Database tables, as typed SQLAlchemy 2 models. Queries live in `bot.store.repository`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -42,7 +52,7 @@ class Conversation(Base):
     slots: Mapped[dict[str, Any]] = mapped_column(default=dict)
     menu: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # What the resident told us that serves later questions (a place), with when: see
-    # bot.memory. Kept a day, outside `slots`, which end with their dialogue.
+    # bot.conversation.memory. Kept a day, outside `slots`, which end with their dialogue.
     memory: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
@@ -69,7 +79,7 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
-    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.poison)
+    turn_attempts: Mapped[int] = mapped_column(default=0)  # failed turns (bot.store.poison)
     retry_at: Mapped[datetime | None]  # the next attempt after a failed turn
 
 
@@ -120,3 +130,99 @@ class Ticket(Base):
     acknowledged_at: Mapped[datetime | None]  # the resident was told their message was passed on
     late_told_at: Mapped[datetime | None]  # the resident was told nobody had answered in time
     last_activity_at: Mapped[datetime | None]  # a message either way; idle tickets close
+
+
+# -- the mediators' side: accounts, inbox sessions, group posts, FAQ suggestions ------------
+
+
+class Mediator(Base):
+    """A person who answers residents, with the topics and neighbourhoods they cover."""
+
+    __tablename__ = "mediators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    telegram_username: Mapped[str | None] = mapped_column(String(60))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quartiers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class InboxSession(Base):
+    """A logged-in browser; only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "inbox_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class GroupPost(Base):
+    """A message in the mediators' group about a ticket, so a reply to it finds the ticket.
+
+    Bot posts are found through their outbox row (its `platform_id` is the Telegram message
+    id once sent); mediators' own messages are stored with their `chat_message_id`.
+    """
+
+    __tablename__ = "group_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # ticket | message | reminder | answer
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), index=True
+    )
+    chat_message_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime]
+
+
+class FaqSuggestion(Base):
+    """A mediator's answer marked as worth adding to the content base."""
+
+    __tablename__ = "faq_suggestions"
+    __table_args__ = (Index("ix_faq_suggestions_created", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    topic: Mapped[str | None] = mapped_column(String(30))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    suggested_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+
+
+class ChatMove(Base):
+    """A Telegram group that became a supergroup: posts go to the new id from then on."""
+
+    __tablename__ = "chat_moves"
+
+    old_chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    new_chat_id: Mapped[int] = mapped_column(BigInteger)
+    moved_at: Mapped[datetime]
+
+
+# -- content curation from the inbox ---------------------------------------------------------
+
+
+class Curator(Base):
+    """A mediator who may edit content/ from the inbox."""
+
+    __tablename__ = "content_curators"
+
+    mediator_id: Mapped[int] = mapped_column(
+        ForeignKey("mediators.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ContentChange(Base):
+    """One change a curator made to content/, for the log."""
+
+    __tablename__ = "content_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    who: Mapped[str] = mapped_column(String(60))
+    what: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

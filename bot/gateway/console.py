@@ -1,4 +1,5 @@
-"""The terminal channel: `aiguillage chat` talks to the engine as a resident would.
+"""The terminal: `aiguillage chat` talks to the engine as a resident would. Not a channel
+of the registry: it drives a whole runtime of its own, in one process, with no webhook.
 
 `/mediateur TEXTE` (or `/mediator`) plays a mediator answering in the mediators' group, so
 a whole hand-off can be tried on one machine: `/mediateur /prendre`, `/mediateur /clore`
@@ -11,14 +12,15 @@ import asyncio
 import sys
 import uuid
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot.channels.plain import render_plain
 from bot.config import Settings
-from bot.engine import utcnow
-from bot.mediation.group import GroupMessage, MediatorsGroup, handle_group_message
-from bot.messages import Address, InboundMessage, reply_from_dict
-from bot.runtime import Runtime, start_runtime
+from bot.conversation.engine import utcnow
+from bot.delivery import Sender
+from bot.gateway.runtime import Runtime, start_runtime
+from bot.mediation.group import MediatorsGroup, handle_group_message
+from bot.messages import Address, GroupMessage, InboundMessage, reply_from_dict
+from bot.rendering.plain import render_plain
 
 NAME = "console"
 PROMPT = "vous> "
@@ -34,7 +36,7 @@ class ConsoleSender:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         print(f"bot> {render_plain(reply_from_dict(payload))}\n", file=self.out, flush=True)
         return None
 
@@ -48,7 +50,7 @@ class GroupPrinter:
         self.out = out
         self.posts = 0
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         self.posts += 1
         text = render_plain(reply_from_dict(payload)).replace("\n", "\n            ")
         print(f"[médiateurs] {text}\n", file=self.out, flush=True)
@@ -71,7 +73,7 @@ async def chat(
     group_id = settings.mediators_chat_id or CONSOLE_GROUP
     group = MediatorsGroup(group_id, timedelta(minutes=settings.ticket_reminder_minutes))
     printer = GroupPrinter(out)
-    senders = {NAME: ConsoleSender(out), printer.channel: printer}
+    senders: dict[str, Sender] = {NAME: ConsoleSender(out), printer.channel: printer}
     runtime = await start_runtime(settings, senders=senders, notifier=group)
     address = Address(NAME, user)
     try:
@@ -104,4 +106,4 @@ async def _as_mediator(
         sender=name,
         reply_to=printer.last_post if printer.posts else None,
     )
-    await handle_group_message(runtime, message)
+    await handle_group_message(runtime.engine, message)

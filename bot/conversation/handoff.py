@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from opening_hours import State
 
 from bot.messages import Reply
-from bot.models import Contact, Message, Ticket
-from bot.repository import Repository
 from bot.spoken import aware, local, spoken_moment
+from bot.store.models import Contact, Message, Ticket
+from bot.store.repository import Repository
 from bot.turn import Handoff
 
 ACK_AGAIN_AFTER = timedelta(hours=2)  # a resident still writing hours later is told again
@@ -29,6 +29,12 @@ class Notifier(Protocol):
     async def ticket_message(
         self, repo: Repository, ticket: Ticket, message: Message, now: datetime
     ) -> None: ...
+
+    async def post(
+        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+    ) -> None:
+        """Announce an action on a ticket (`bot.mediation.tickets.Announcer`)."""
+        ...
 
 
 async def open_handoff(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.channels.gsm import render_sms, split_body
-from bot.channels.plain import render_plain
 from bot.messages import Reply
+from bot.rendering.gsm import render_sms, split_body
+from bot.rendering.plain import render_plain
 
 TELEGRAM_TEXT = 4096  # the Bot API's limit, in UTF-16 code units of the parsed text
 

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Insert, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Address, InboundMessage
-from bot.models import Contact, Conversation, Message, Ticket
-from bot.outbox_rows import CONTACTS, OutboxRows
-from bot.privacy.erasure import erase_person
+from bot.store.erasure import erase_person
+from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
+from bot.store.outbox_rows import CONTACTS, OutboxRows
 
 OPEN_STATUSES = ("open", "taken")
 MESSAGES: Table = Message.__table__  # Core statements on the per-message path: no unit of work
@@ -155,6 +156,33 @@ class Repository(OutboxRows):
         ticket = None if ticket_id is None else await self.session.get(Ticket, ticket_id)
         return TurnState(contact, message, conversation, ticket)
 
+    # -- limits -----------------------------------------------------------------------------
+    async def inbound_count(self, contact_id: int, since: datetime, up_to: int) -> int:
+        """The contact's messages received since `since`, up to the message `up_to`."""
+        query = select(func.count()).where(
+            Message.contact_id == contact_id,
+            Message.direction == "in",
+            Message.created_at >= since,
+            Message.id <= up_to,
+        )
+        return (await self.session.execute(query)).scalar_one()
+
+    async def said_since(self, contact_id: int, since: datetime, key: str) -> bool:
+        """Whether the sentence `key` was sent to the contact since `since`."""
+        query = select(Message.id).where(
+            Message.contact_id == contact_id,
+            Message.direction == "out",
+            Message.created_at >= since,
+            Message.payload["key"].as_string() == key,
+        )
+        return (await self.session.execute(query.limit(1))).first() is not None
+
+    async def tickets_opened_since(self, contact_id: int, since: datetime) -> int:
+        query = select(func.count()).where(
+            Ticket.contact_id == contact_id, Ticket.created_at >= since
+        )
+        return (await self.session.execute(query)).scalar_one()
+
     # -- tickets ----------------------------------------------------------------------------
     async def open_ticket_of(self, contact_id: int) -> Ticket | None:
         query = select(Ticket).where(*_open_tickets_of(contact_id))
@@ -206,3 +234,19 @@ class Repository(OutboxRows):
 
 def _open_tickets_of(contact_id: int) -> tuple[ColumnElement[bool], ...]:
     return Ticket.contact_id == contact_id, Ticket.status.in_(OPEN_STATUSES)
+
+
+# -- figures (for /metrics; no address is read) -------------------------------------------
+async def outbox_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Outbox rows by (channel, status)."""
+    query = select(OutboxItem.channel, OutboxItem.status, func.count())
+    rows = await session.execute(query.group_by(OutboxItem.channel, OutboxItem.status))
+    return [(channel, status, count) for channel, status, count in rows]
+
+
+async def open_ticket_counts(session: AsyncSession) -> dict[str, int]:
+    """Open tickets by status (every open status, 0 when none)."""
+    counts = dict.fromkeys(OPEN_STATUSES, 0)
+    query = select(Ticket.status, func.count()).where(Ticket.status.in_(OPEN_STATUSES))
+    counts.update((await session.execute(query.group_by(Ticket.status))).tuples().all())
+    return counts

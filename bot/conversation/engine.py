@@ -15,35 +15,30 @@ from typing import Any
 from weakref import WeakValueDictionary
 
 import handlers
+from bot.conversation.handoff import Notifier, handoff_reply, open_handoff, promised_by
+from bot.conversation.limits import CAPPED_KEY, ticket_allowed
+from bot.conversation.memory import recall, remember
+from bot.conversation.pipeline import RULES, STOP, TurnInProgress
+from bot.conversation.routing import Situation, route
 from bot.crypto import AddressCipher
-from bot.db import Database
-from bot.handoff import Notifier, handoff_reply, open_handoff, promised_by, relay_reply
-from bot.limits import CAPPED_KEY, WARNING_KEY, Pace, pace_of, ticket_allowed
+from bot.intents import Intent
 from bot.logs import fields
 from bot.mediation import tickets
 from bot.mediation.store import MediationRepository
-from bot.memory import KEPT_FOR, forget_dialogue, recall, remember
 from bot.messages import InboundMessage, Location, Reply, printable, reply_to_dict
 from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
-from bot.models import Contact, Conversation, Message, Ticket
-from bot.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
-from bot.privacy.erasure import checkpoint
 from bot.public.store import record_question
-from bot.repository import Repository, TurnState
 from bot.spoken import aware
+from bot.store.db import Database
+from bot.store.erasure import checkpoint
+from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
+from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
-from bot.understanding import CLARIFY_BELOW, Pending, Understander, Understood
+from bot.understanding import Understander, Understood
 
-# Intents that, said confidently, start a new request even in the middle of a dialogue.
-NEW_REQUESTS = frozenset(
-    {"find_place", "housing_internet", "find_mediator", "talk_to_human", "privacy"}
-)
-SURE = 0.9  # a new request this sure (or with its own topic or service) ends a dialogue
-# Dialogues in which a place named in a follow-up ("et à Saint-Marc ?") searches again.
-PLACE_DIALOGUES = frozenset({"find_place", "find_mediator", "housing_internet"})
 LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
 IDLE_CLOSER = "robot (inactivité)"  # who closed a ticket nobody touched for days
-BACK_TO_BOT = frozenset({"menu", "retour", "accueil", "robot", "bot", "retour au menu"})
 
 log = logging.getLogger("aiguillage.engine")
 
@@ -94,6 +89,11 @@ class Engine:
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
         self.use(content)
 
+    @property
+    def content(self) -> Any:
+        """The content base in use."""
+        return self.knowledge.content
+
     def use(self, content: Any) -> None:
         """Switch to a new (already validated) content base."""
         self.knowledge = Knowledge.of(content)
@@ -118,7 +118,7 @@ class Engine:
     async def process_pending(self) -> int:
         """Answer messages accepted but not answered (a crash, a database outage during their
         turn); returns how many were found. A failing turn is retried after a backoff and
-        given up after a few (bot.poison), so it never holds up the others."""
+        given up after a few (bot.store.poison), so it never holds up the others."""
         async with self.database.session() as session:
             pending = await due_unprocessed(session, self.clock())
         for accepted in [Accepted(message_id, contact_id) for message_id, contact_id in pending]:
@@ -170,13 +170,13 @@ class Engine:
     ) -> tuple[Reply, ...]:
         """The place cards a resident asking for help with `topic` near `known` would get."""
         content = self.knowledge.content
-        intent = "find_mediator" if topic in content.topics else "find_place"
-        understood = Understood(intent, topic, None, None, intent == "find_place", 1.0)
+        intent = Intent.FIND_MEDIATOR if topic in content.topics else Intent.FIND_PLACE
+        understood = Understood(intent, topic, None, None, intent == Intent.FIND_PLACE, 1.0)
         turn = Turn(
             "", understood, content, language, now, known_place=known,
             retention_days=self.retention_days,
         )  # fmt: skip
-        outcome = await handlers.for_intent(intent).handle(turn)
+        outcome = await handlers.route(intent).handle(turn)
         return tuple(r for r in outcome.replies if r.key == "place.card")
 
     async def process(self, accepted: Accepted) -> None:
@@ -218,39 +218,31 @@ class Engine:
             )
 
     async def _turn(self, repo: Repository, state: TurnState) -> bool:
-        """Answer one message; True when the resident's data was erased by it."""
-        contact, conversation, message = state.contact, state.conversation, state.message
-        if self.clock() - aware(conversation.updated_at) > KEPT_FOR:
-            forget_dialogue(conversation)  # a day later, yesterday's list means nothing
-        understood = self._understand(message, conversation)
-        message.intent, message.confidence = understood.intent, understood.confidence
-        if contact.opted_out and understood.privacy_action not in ("start", "forget"):
-            return False  # a STOP is honoured: nothing but the one confirmation until START
-        if understood.language and not understood.privacy_action:
-            contact.language = understood.language  # the words win over the phone's setting
-        # STOP, START and OUBLIE always pass the rate limit; the rest is stored, not answered.
-        pace = Pace.ANSWER if understood.privacy_action else await pace_of(repo, message)
-        if pace is Pace.WARN:
-            warning = self.knowledge.content.texts.say(WARNING_KEY, contact.language)
-            await repo.queue_reply(contact, Reply(warning, key=WARNING_KEY), self.clock())
-        if pace is not Pace.ANSWER:
-            LIMITED.labels(pace.value).inc()
-        ticket = state.ticket
-        if ticket is not None and ticket.left_at is None:
-            if not _passes_open_ticket(understood, message.text):
-                await self._relay(repo, contact, ticket, message, pace is Pace.ANSWER)
+        """Answer one message: the rules in order (bot.conversation.pipeline), then the handler its
+        route picks; True when the resident's data was erased by it."""
+        turn = TurnInProgress(
+            repo, state.contact, state.conversation, state.message, state.ticket,
+            now=self.clock(), content=self.knowledge.content,
+            understander=self.knowledge.understander, notifier=self.notifier,
+        )  # fmt: skip
+        for rule in RULES:
+            if await rule(turn) is STOP:
                 return False
-            if _back_to_bot(message.text):
-                self._leave(ticket)
-        if pace is not Pace.ANSWER:
-            return False
+        return await self._answer(turn)
+
+    async def _answer(self, turn: TurnInProgress) -> bool:
+        """Route the message to its handler, run it, and apply its outcome."""
+        contact, conversation, message = turn.contact, turn.conversation, turn.message
+        understood = turn.understood
         location = _location(message)
-        if _only_media(message):
-            handler, step = handlers.MEDIA, None  # a voice note, a photo: say what we read
-        else:
-            handler, step = self._route(understood, conversation, location, message.text)
+        situation = Situation(
+            understood, message.text, conversation.step, (conversation.menu or {}).get("expect"),
+            location, _only_media(message), self.knowledge.content,
+        )  # fmt: skip
+        routed = route(situation)
+        handler, step = routed.handler, routed.step
         known = recall(conversation.memory, self.clock())
-        turn = Turn(
+        answered = Turn(
             text=message.text,
             understood=understood,
             content=self.knowledge.content,
@@ -262,35 +254,13 @@ class Engine:
             retention_days=self.retention_days,
             known_place=known,
         )
-        outcome = await handler.handle(turn)
+        outcome = await handler.handle(answered)
         TURNS.labels(understood.intent, handler.NAME).inc()
-        self._remember(conversation, turn)
+        self._remember(conversation, answered)
         if outcome.privacy is None:
-            await _count_question(repo, contact, turn, outcome, self.knowledge.place_ids)
-        await self._apply(repo, contact, conversation, message, handler.NAME, outcome)
+            await _count_question(turn.repo, contact, answered, outcome, self.knowledge.place_ids)
+        await self._apply(turn.repo, contact, conversation, message, handler.NAME, outcome)
         return outcome.privacy == "forget"
-
-    async def _relay(
-        self, repo: Repository, contact: Contact, ticket: Ticket, message: Message, answer: bool
-    ) -> None:
-        """A message while a mediator has the conversation: to the ticket and the group,
-        acknowledged when the resident would otherwise wait in silence."""
-        now = self.clock()
-        await repo.attach_to_ticket(message, ticket)
-        ticket.last_activity_at = now
-        if not answer:
-            return  # a flood is neither posted to the group nor answered
-        if self.notifier:
-            await self.notifier.ticket_message(repo, ticket, message, now)
-        reply = relay_reply(self.knowledge.content, contact.language, ticket, message.text, now)
-        if reply is not None:
-            ticket.acknowledged_at = now
-            await repo.queue_reply(contact, reply, now)
-
-    def _leave(self, ticket: Ticket) -> None:
-        """The resident went back to the bot: the ticket stays open for the mediators, and a
-        mediator's answer still reaches the resident (and brings them back to the ticket)."""
-        ticket.left_at = self.clock()
 
     def _remember(self, conversation: Conversation, turn: Turn) -> None:
         """Keep the place this message gave (a known place or a shared location)."""
@@ -304,50 +274,6 @@ class Engine:
             place = KnownPlace(entry.name, entry.latitude, entry.longitude, entry.id)
         if place is not None:
             conversation.memory = remember(conversation.memory, place, turn.now)
-
-    def _understand(self, message: Message, conversation: Conversation) -> Understood:
-        menu = conversation.menu or {}
-        owner = (conversation.step or "").partition(":")[0]
-        place = owner in PLACE_DIALOGUES
-        pending = None
-        if menu.get("expect"):
-            pending = Pending(menu["expect"], tuple(menu.get("options", ())), place=place)
-        elif menu.get("options") or place:
-            pending = Pending("menu", tuple(menu.get("options", ())), place=place)
-        understood = self.knowledge.understander.understand(message.text, pending)
-        choice = (message.payload or {}).get("choice")
-        return dataclasses.replace(understood, menu_choice=choice) if choice else understood
-
-    def _route(
-        self,
-        understood: Understood,
-        conversation: Conversation,
-        location: Location | None,
-        text: str = "",
-    ) -> tuple[Any, str | None]:
-        """Pick the handler (and its pending step) for this message. Safety comes first."""
-        if understood.privacy_action:
-            return handlers.for_intent("privacy"), None
-        if understood.emergency:
-            return handlers.EMERGENCY, None
-        owner, _, step = (conversation.step or "").partition(":")
-        if understood.scam:  # after the warning, more about the same message is its follow-up
-            return handlers.SCAM, step if owner == handlers.SCAM.NAME else None
-        if understood.menu_choice in handlers.INTENTS:
-            return handlers.for_intent(understood.menu_choice), None
-        owner_handler = handlers.by_name(owner)
-        content = self.knowledge.content
-        where = (conversation.menu or {}).get("expect") == "where"
-        continues = _continues(understood, location, owner_handler, text, step, content, where)
-        if owner and continues:
-            return owner_handler, step
-        if location is not None:
-            return handlers.for_intent("find_place"), None
-        if understood.social in handlers.SOCIAL.KINDS:
-            return handlers.SOCIAL, None
-        if understood.confidence < CLARIFY_BELOW:
-            return handlers.CLARIFY, None
-        return handlers.for_intent(understood.intent), None
 
     async def _apply(
         self,
@@ -393,41 +319,6 @@ class Engine:
         return [handoff_reply(content, contact.language, now, handoff)]
 
 
-def _continues(
-    understood: Understood,
-    location: Location | None,
-    owner: Any,
-    text: str,
-    step: str = "",
-    content: Any = None,
-    where: bool = False,
-) -> bool:
-    """Does this message answer the pending step rather than start something new?
-
-    An answer, a pick, a location, a follow-up only this dialogue gives a meaning to
-    ("plus", "c'est gratuit ?"), a place said in a dialogue about places ("j'habite à
-    Kérédern") or an unclear message goes to the pending step; a sure new request (another
-    intent, or one with its own topic or service) starts afresh, even when it names a place.
-    """
-    if understood.answer or understood.menu_choice or location:
-        return True
-    if hasattr(owner, "continues") and owner.continues(understood, step):
-        return True
-    other = understood.intent in NEW_REQUESTS and understood.intent not in owner.INTENTS
-    subject = bool(understood.topic or understood.service)  # a request of its own
-    if where and understood.near is not None and not (other and subject):
-        return True  # "j'habite à Kérédern" answers "which neighbourhood?"
-    if other and (subject or understood.confidence >= SURE):
-        return False
-    if hasattr(owner, "follows_up") and owner.follows_up(text, step, content):
-        return True
-    if understood.near is not None and owner.NAME in PLACE_DIALOGUES:
-        return True
-    if understood.intent in owner.INTENTS or understood.confidence < CLARIFY_BELOW:
-        return True
-    return understood.near is not None and understood.intent not in NEW_REQUESTS
-
-
 async def _count_question(
     repo: Repository,
     contact: Contact,
@@ -449,7 +340,7 @@ async def _count_question(
         turn.now,
         topic=understood.topic or understood.intent,
         quartier=quartier or None,
-        place_id=venue and place_ids.get((venue.name, venue.latitude, venue.longitude)),
+        place_id=place_ids.get((venue.name, venue.latitude, venue.longitude)) if venue else None,
         handed_off=outcome.handoff is not None,
     )
 
@@ -457,16 +348,6 @@ async def _count_question(
 def _only_media(message: Message) -> bool:
     """A voice note, a photo without caption, a sticker…: nothing the bot can read."""
     return not message.text.strip() and bool((message.payload or {}).get("media"))
-
-
-def _passes_open_ticket(understood: Understood, text: str) -> bool:
-    """While a mediator has the conversation, only STOP, OUBLIE, emergencies and 'menu' pass."""
-    return bool(understood.privacy_action or understood.emergency) or _back_to_bot(text)
-
-
-def _back_to_bot(text: str) -> bool:
-    """'menu' (and its like) takes the resident from the mediators back to the bot."""
-    return text.strip(" .!?").lower() in BACK_TO_BOT
 
 
 def _location(message: Message) -> Location | None:

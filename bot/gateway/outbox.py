@@ -17,13 +17,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.channels import DeliveryError, Pace, Sender
 from bot.crypto import AddressCipher, redact
-from bot.db import Database
+from bot.delivery import DeliveryError, Pace, Sender
 from bot.logs import fields
 from bot.messages import Address, Reply, reply_to_dict
-from bot.outbox_rows import PER_LANE, ClaimedItem
-from bot.repository import Repository
+from bot.store.db import Database
+from bot.store.outbox_rows import PER_LANE, ClaimedItem
+from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage.outbox")
 
@@ -138,6 +138,7 @@ class OutboxWorker:
         digest_text: Callable[[dict[str, int]], str] | None = None,
         digest_above: int = DIGEST_ABOVE,
         sms_daily_limit: int | None = None,
+        wakeup: asyncio.Event | None = None,
     ) -> None:
         self.database = database
         self.cipher = cipher
@@ -150,7 +151,7 @@ class OutboxWorker:
         self.digest_text = digest_text or backlog_digest
         self.digest_above = digest_above
         self.sms_cap = DailyCap(sms_daily_limit) if sms_daily_limit else None
-        self._wake = asyncio.Event()
+        self._wake = wakeup or asyncio.Event()  # shared with the intake, built first
         self._pacers: dict[str, Pacer] = {}
         self._busy: dict[str, asyncio.Task] = {}  # lane -> the task sending its rows
 
