@@ -146,3 +146,18 @@ def test_a_personal_file_or_a_helpline(text, topic, file_status):
 
 def test_file_status_only_with_a_procedure():
     assert understand("c'est ouvert la médiathèque ? vous pouvez regarder").file_status is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma fille s'est cognée contre la table, elle a une bosse",
+        "mon fils a battu son record au foot",
+    ],
+)
+def test_a_bump_or_a_record_is_no_child_in_danger(text):
+    assert understand(text).emergency is None
+
+
+def test_an_adult_beating_a_child():
+    assert understand("il a battu sa fille hier soir").emergency == "child"
