@@ -14,7 +14,7 @@ from bot.understanding import context
 from bot.understanding.classifier import MODEL_FILE, IntentModel
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
-from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.intents import Decision, Signals, another_calls_back, decide
 from bot.understanding.languages import language_of
 from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
@@ -31,7 +31,10 @@ PLACE_CONCEPTS = (
     "works_at",
 )  # fmt: skip
 # look-alikes and scam senders name no intent: their words may still be part of a place name
-NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive")
+NOT_INTENT = (
+    "not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive", "child_person",
+    "child_harm",
+)  # fmt: skip
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
@@ -158,7 +161,9 @@ class Understander:
             opinion = self.model.opinion(signals.words)
             # the model only names a request: hello, STOP and "unclear" need the rules' words
             sure = opinion.probability >= ACCEPT and opinion.words_known >= MIN_KNOWN
-            if sure and opinion.intent in REQUESTS:
+            # "il doit rappeler" is another's call back: the model may not make it a request
+            callback = opinion.intent == "talk_to_human" and another_calls_back(signals)
+            if sure and opinion.intent in REQUESTS and not callback:
                 decision = Decision(opinion.intent, round(min(CERTAIN, opinion.probability), 2))
         if decision.confidence <= 0.3:
             decision = self._nearest_example(signals) or decision
@@ -182,6 +187,7 @@ class Understander:
             privacy_action=decision.privacy_action,
             language=language_of(text),
             place=self._place(near, tokens, text, signals),
+            file_status=intent == "find_mediator" and signals.has("file_status"),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
