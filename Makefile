@@ -12,6 +12,7 @@ run: install .env
 test: install postgres chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy bot handlers
 	$(BIN)/pytest
 
 bench: install postgres
@@ -43,4 +44,4 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache aiguillage.db*
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache aiguillage.db*

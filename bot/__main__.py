@@ -6,8 +6,13 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_optional_commands(commands: argparse._SubParsersAction) -> None:
+def _add_optional_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from bot.content.cli import add_content_commands
     from bot.conversations.cli import add_conversation_commands
     from bot.mediation.cli import add_mediator_commands
@@ -86,7 +91,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(quiet: bool = False):  # noqa: ANN202 - Settings, imported lazily for a fast --help
+def _settings(quiet: bool = False) -> Settings:  # imported lazily for a fast --help
     """Read the settings and set up logging (only warnings for interactive commands)."""
     from bot.config import load_settings
     from bot.logs import setup_logging
@@ -103,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
     except SettingsError as error:
         print(f"aiguillage: configuration error: {error}", file=sys.stderr)
     except ContentError as error:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -70,9 +71,11 @@ def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
     """Merge `.env` (if present) under the environment and validate every value."""
-    env = dict(dotenv_values(env_file)) if env_file and env_file.is_file() else {}
-    env.update(os.environ if environ is None else environ)
-    env = {k: v for k, v in env.items() if v not in (None, "")}
+    found: dict[str, str | None] = (
+        dict(dotenv_values(env_file)) if env_file and env_file.is_file() else {}
+    )
+    found.update(os.environ if environ is None else environ)
+    env = {k: v for k, v in found.items() if v}  # unset and empty are the same
     return Settings(
         secret_key=_secret_key(env, "SECRET_KEY", required=True),
         secret_key_previous=_secret_key(env, "SECRET_KEY_PREVIOUS", required=False),
@@ -106,6 +109,10 @@ def load_settings(
     )
 
 
+@overload
+def _secret_key(env: Mapping[str, str], name: str, required: Literal[True]) -> str: ...
+@overload
+def _secret_key(env: Mapping[str, str], name: str, required: Literal[False]) -> str | None: ...
 def _secret_key(env: Mapping[str, str], name: str, required: bool) -> str | None:
     value = env.get(name)
     if value is None:

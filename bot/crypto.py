@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
@@ -57,7 +60,7 @@ class AddressCipher:
         return [hmac.new(k, data, hashlib.sha256).hexdigest() for k in self._hash_keys]
 
 
-def cipher_for(settings: Any) -> AddressCipher:
+def cipher_for(settings: Settings) -> AddressCipher:
     """The cipher of a running configuration: current key, and the previous one if rotating."""
     return AddressCipher(settings.secret_key, settings.secret_key_previous)
 

@@ -38,6 +38,6 @@ def setup_logging(level: str) -> None:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
-def fields(**values: object) -> dict:
+def fields(**values: object) -> dict[str, dict[str, object]]:
     """`extra=` for a log call: `log.info("turn.done", extra=fields(intent=...))`."""
     return {"fields": values}

@@ -7,8 +7,10 @@ the engine never sees a platform object. These are the only types both sides sha
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 # Control characters (but tab and newlines) and lone surrogates: no database stores a NUL
 # or a lone surrogate, and none of them means anything in a resident's message.
@@ -100,9 +102,9 @@ class Reply:
     key: str = ""  # content key of the sentence, for metrics and cost reports
 
 
-def reply_to_dict(reply: Reply) -> dict:
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
     """Serialise a reply for the outbox."""
-    data: dict = {"text": reply.text, "key": reply.key}
+    data: dict[str, Any] = {"text": reply.text, "key": reply.key}
     if reply.choices:
         data["choices"] = [[c.label, c.value] for c in reply.choices]
     if reply.venue:
@@ -113,7 +115,7 @@ def reply_to_dict(reply: Reply) -> dict:
     return data
 
 
-def reply_from_dict(data: dict) -> Reply:
+def reply_from_dict(data: Mapping[str, Any]) -> Reply:
     """Rebuild a reply from its outbox payload."""
     venue = data.get("venue")
     return Reply(

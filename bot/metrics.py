@@ -8,6 +8,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -15,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.db import Database
 from bot.store.poison import dead_letters
 from bot.store.repository import open_ticket_counts, outbox_counts
 
@@ -85,7 +87,17 @@ async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
         REQUEST_SECONDS.labels(name).observe(time.perf_counter() - started)
 
 
-def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = None) -> None:
+class Stored(Protocol):
+    """What /metrics reads of the running gateway (bot.gateway.runtime.Runtime)."""
+
+    @property
+    def database(self) -> Database: ...
+
+
+S = TypeVar("S", bound=Stored)
+
+
+def mount(app: web.Application, runtime_key: web.AppKey[S], token: str | None = None) -> None:
     """Serve GET /metrics: with `token`, to `Authorization: Bearer <token>` only; without
     one, only to a client on this host that no proxy forwarded (so not to the world
     through a reverse proxy that forwards everything)."""
@@ -95,7 +107,8 @@ def mount(app: web.Application, runtime_key: web.AppKey, token: str | None = Non
         """The database's figures; scrapes arriving while they are read share that read."""
         if "now" in reading:
             return await asyncio.shield(reading["now"])
-        future = reading["now"] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[Metric]] = asyncio.get_running_loop().create_future()
+        reading["now"] = future
         try:
             async with request.app[runtime_key].database.session() as session:
                 future.set_result(await database_gauges(session))

@@ -10,7 +10,7 @@ import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 EARTH_RADIUS_M = 6_371_008.8
@@ -61,6 +61,8 @@ class Grid(Generic[T]):
 
     def _ring(self, centre: tuple[int, int], radius: int) -> Iterator[int]:
         """Keys of the cells at Chebyshev distance `radius` from `centre` that may hold points."""
+        if self.bounds is None:
+            return
         row, col = centre
         low_row, high_row, low_col, high_col = self.bounds
         first_col, last_col = max(col - radius, low_col), min(col + radius, high_col)
@@ -96,7 +98,11 @@ class Grid(Generic[T]):
         for radius in range(last + 1):
             for key in self._ring(centre, radius):
                 cell = iter(self.cells.get(key, ()))
-                for plat, plon, item in zip(cell, cell, cell, strict=True):
+                # The flat cell holds (lat, lon, item) runs: read it back three at a time.
+                points = cast(
+                    "Iterator[tuple[float, float, T]]", zip(cell, cell, cell, strict=True)
+                )
+                for plat, plon, item in points:
                     order += 1
                     heapq.heappush(heap, (haversine_m(lat, lon, plat, plon), order, item))
             bound = min(self._beyond(lat, radius), max_m)

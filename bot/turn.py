@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.messages import Location, Reply
 from bot.understanding import Understood
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Turn:
 
     text: str
     understood: Understood
-    content: Any  # bot.content.Content
+    content: Content
     language: str
     now: datetime
     step: str | None = None  # this handler's pending step, when the dialogue continues
@@ -48,7 +51,7 @@ class Turn:
     retention_days: int = 180  # how long the service keeps conversations
     known_place: KnownPlace | None = None  # the place the resident gave earlier (a day at most)
 
-    def say(self, key: str, **values: Any) -> str:
+    def say(self, key: str, **values: object) -> str:
         """A sentence of the content base in the resident's language."""
         return self.content.texts.say(key, self.language, **values)
 

@@ -1,8 +1,9 @@
 """The handlers, and the table routing each intent to its handler (declared here only).
 
-A handler is a module with `NAME` and `async def handle(turn) -> Outcome`;
-optionally `follows_up(text, step, content) -> bool` for replies only its dialogue
-understands, and `continues(understood, step) -> bool` for intents that stay in it
+A handler is a module that fits `Handler`: `NAME` and `async def handle(turn) -> Outcome`;
+optionally `follows_up(text, step, content) -> bool` (`FollowsUp`) for replies only its
+dialogue understands, and `continues(understood, step) -> bool` (`Continues`) for intents
+that stay in it
 ("plus" after a list of places), which the engine then routes back to it.
 The fallback hands to a mediator every intent no other handler answers. The handlers
 without intents are reached by bot.conversation.routing's own routes (emergency, scam, media...).
@@ -11,7 +12,7 @@ without intents are reached by bot.conversation.routing's own routes (emergency,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
 from bot.intents import Intent
 from handlers import (
@@ -29,7 +30,39 @@ from handlers import (
     social,
 )
 
-HANDLERS: tuple[ModuleType, ...] = (
+if TYPE_CHECKING:
+    from bot.content import Content
+    from bot.turn import Outcome, Turn
+    from bot.understanding import Understood
+
+
+class Handler(Protocol):
+    """A module of handlers/: its name and its answer to a turn (ROUTES gives its intents)."""
+
+    NAME: str  # also the prefix of its dialogue steps, "name:step"
+
+    async def handle(self, turn: Turn) -> Outcome:
+        """Answer one message; side effects are returned as data in the Outcome."""
+        ...
+
+
+class FollowsUp(Protocol):
+    """A handler whose dialogue gives a meaning to replies the understanding cannot read."""
+
+    def follows_up(self, text: str, step: str, content: Content) -> bool:
+        """Does `text` continue the pending `step` of this dialogue?"""
+        ...
+
+
+class Continues(Protocol):
+    """A handler whose dialogue keeps some intents ("plus" after a list of places)."""
+
+    def continues(self, understood: Understood, step: str) -> bool:
+        """Does this understood message stay in the pending `step`?"""
+        ...
+
+
+HANDLERS: tuple[Handler, ...] = (
     menu,
     privacy,
     emergency,
@@ -51,7 +84,7 @@ SOCIAL = social
 INTENTS = frozenset(Intent)
 
 # Each intent's handler: the one place an intent is tied to the module answering it.
-ROUTES: Mapping[Intent, ModuleType] = {
+ROUTES: Mapping[Intent, Handler] = {
     Intent.GREETING: menu,
     Intent.PRIVACY: privacy,
     Intent.FIND_PLACE: find_place,
@@ -62,16 +95,16 @@ ROUTES: Mapping[Intent, ModuleType] = {
 }
 
 
-def route(intent: str | None) -> ModuleType:
+def route(intent: str | None) -> Handler:
     """The handler that answers an intent (the fallback, a mediator, for any other)."""
     return next((h for i, h in ROUTES.items() if i == intent), fallback)
 
 
-def intents_of(handler: ModuleType) -> frozenset[Intent]:
+def intents_of(handler: Handler) -> frozenset[Intent]:
     """The intents a handler answers (a dialogue keeps a message of these)."""
     return frozenset(i for i, h in ROUTES.items() if h is handler)
 
 
-def by_name(name: str) -> ModuleType:
+def by_name(name: str) -> Handler:
     """The handler that owns a dialogue step `name:step` (the fallback if it is gone)."""
     return next((h for h in HANDLERS if name == h.NAME), fallback)

@@ -47,16 +47,20 @@ async def handle(turn: Turn) -> Outcome:
         return page_outcome(
             turn, topic_grid(turn, slots["topic"]), facet_slots(slots, facet), facet
         )
-    topic = turn.understood.topic or slots.get("topic")
+    topic: str | None = turn.understood.topic or slots.get("topic")
     topic_help = turn.content.topics.get(topic) if topic else None
-    grid = topic_grid(turn, topic) if topic_help else None
-    if grid is None or not (topic_help.helplines or topic_help.desk or grid.size):
+    grid = topic_grid(turn, topic) if topic and topic_help else None
+    if not topic or topic_help is None or grid is None:
+        return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
+    if not (topic_help.helplines or topic_help.desk or grid.size):
         return Outcome(handoff=Handoff("no_answer", topic=topic, summary=turn.text))
     # the advice again when the topic is named again ("c quoi le numero de la cpam ?")
     first = turn.step is None or topic != slots.get("topic") or turn.understood.topic is not None
     slots = {**slots, "topic": topic}
     own = own_places(turn, topic).size  # none: the topic's desk is said, then any helper
-    advice = (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
+    advice: tuple[Reply, ...] = (
+        (topic_reply(turn, topic_help, with_desk=own == 0),) if first else ()
+    )
     if turn.understood.file_status:  # "vous pouvez regarder mon dossier ?": say we cannot
         advice = (Reply(turn.say("mediator.no_file_access"), key="mediator.no_file_access"),)
         advice += (topic_reply(turn, topic_help, with_desk=own == 0),)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.content.housing import HousingOffer, Question, Sector
 from bot.content.model import GazetteerEntry
 from bot.messages import Choice, Reply
 from bot.turn import Handoff, Outcome, Turn
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 NAME = "housing_internet"
 # Saying one lives in social housing answers "are you a tenant?" before it is asked.
@@ -40,7 +43,7 @@ async def handle(turn: Turn) -> Outcome:
     return replace(outcome, replies=(*question_replies(turn, question), *outcome.replies))
 
 
-def follows_up(text: str, step: str, content: Any) -> bool:
+def follows_up(text: str, step: str, content: Content) -> bool:
     """After the answer, a question of the content's list is for this dialogue."""
     return step == "answered" and content.housing.question_in(text) is not None
 

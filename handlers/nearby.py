@@ -6,10 +6,10 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import phonenumbers
-from opening_hours import State
+from opening_hours import OpeningHours, State
 
 from bot.content.places import STALE_AFTER, Place
 from bot.content.stops import is_stop
@@ -17,6 +17,9 @@ from bot.messages import Choice, Reply, Venue
 from bot.nearest import Grid
 from bot.spoken import clock, local, spoken_moment
 from bot.turn import Handoff, Outcome, Turn
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 PAGE = 2  # places per answer: two short cards keep an SMS answer within 2-3 segments
 MAX_DISTANCE_M = 30_000.0
@@ -83,7 +86,7 @@ def has_places_near(grid: Grid[Place], slots: Mapping[str, Any]) -> bool:
     return next(grid.by_distance(slots["lat"], slots["lon"], MAX_DISTANCE_M), None) is not None
 
 
-def follows_up(text: str, step: str = "", content: Any = None) -> bool:
+def follows_up(text: str, step: str = "", content: Content | None = None) -> bool:
     """Is this message "plus" / "suivant" / "more", or a question about the places just
     listed ("c'est gratuit ?", "et le samedi ?"), which only that list gives a sense?"""
     if text.strip(" .!?").lower() in MORE_WORDS:
@@ -236,7 +239,7 @@ def hours_text(turn: Turn, place: Place) -> str:
         return turn.say("place.hours_unknown")
     now = local(turn.now)
     if place.hours.is_open(now):
-        return turn.say("place.open_today", hours=today_hours(place, now))
+        return turn.say("place.open_today", hours=today_hours(place.hours, now))
     opens = place.hours.next_change(now)
     if opens is None or opens - now > timedelta(days=14):
         return turn.say("place.closed")
@@ -254,7 +257,7 @@ def day_hours_text(turn: Turn, place: Place, weekday: int) -> str:
         return turn.say("place.day_unknown", day=day_name)
     now = local(turn.now)
     date = now + timedelta(days=(weekday - now.weekday()) % 7)
-    hours = today_hours(place, date)
+    hours = today_hours(place.hours, date)
     if not hours:
         return turn.say("place.day_closed", day=day_name)
     return turn.say("place.day_hours", day=day_name.capitalize(), hours=hours)
@@ -279,12 +282,12 @@ def fee_text(turn: Turn, place: Place) -> str:
     return turn.say("place.free" if fees <= {"gratuit"} else "place.fee_paid")
 
 
-def today_hours(place: Place, now: datetime) -> str:
+def today_hours(hours: OpeningHours, now: datetime) -> str:
     """The open intervals of the day of `now`, as '9h-12h, 14h-17h'."""
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     spans = [
         f"{clock(a)}-{clock(b)}"
-        for a, b, state, _ in place.hours.intervals(start, start + timedelta(days=1))
+        for a, b, state, _ in hours.intervals(start, start + timedelta(days=1))
         if state == State.OPEN
     ]
     return ", ".join(spans)

@@ -8,6 +8,7 @@ import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -194,8 +195,8 @@ async def inbound_sms(request: web.Request, form: dict[str, str]) -> web.Respons
 
 def attachments(form: dict[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The MMS's media: kinds from MediaContentType{n}, references from MediaUrl{n}."""
-    count = form.get("NumMedia", "0")
-    count = min(int(count), MAX_MEDIA) if count.isascii() and count.isdigit() else 0
+    given = form.get("NumMedia", "0")
+    count = min(int(given), MAX_MEDIA) if given.isascii() and given.isdigit() else 0
     found = [
         (media_kind(form.get(f"MediaContentType{n}", "")), form[f"MediaUrl{n}"])
         for n in range(count)
@@ -253,7 +254,7 @@ class TwilioSender:
         self.from_number = from_number
         self.status_callback = f"{public_base_url}{STATUS_PATH}" if public_base_url else None
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         """Send each body of the reply; returns the first message's SID."""
         bodies = render_sms(reply_from_dict(payload))
         sids = [await self._create(address.value, body) for body in bodies]
@@ -278,10 +279,10 @@ LAST_RESPONSE: contextvars.ContextVar[Response | None] = contextvars.ContextVar(
 )
 
 
-class HeaderKeepingClient(AsyncTwilioHttpClient):
+class HeaderKeepingClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """twilio's async HTTP client, keeping each response for `retry_after`."""
 
-    async def request(self, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+    async def request(self, *args: object, **kwargs: object) -> Response:
         response = await super().request(*args, **kwargs)
         LAST_RESPONSE.set(response)
         return response

@@ -178,8 +178,10 @@ class TelegramUpdates:
         (migrate_to_chat_id) and in the new one (migrate_from_chat_id)."""
         if message.migrate_to_chat_id:
             old, new = message.chat.id, message.migrate_to_chat_id
-        else:
+        elif message.migrate_from_chat_id:
             old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return  # the caller passes only these two service messages
         configured = self.moves.settings.mediators_chat_id
         if configured is not None and self.moves.current(configured) == old:
             await self.moves.record(old, new)

@@ -19,7 +19,7 @@ from bot.content.sync import apply_changes, compute_diff, describe, read_diff, w
 DEFAULT_DIR = Path("content")
 
 
-def add_content_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_content_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `content check [DIR]` and `content import FILE` on the main parser."""
     content = subparsers.add_parser("content", help="vérifier ou importer le contenu")
     commands = content.add_subparsers(dest="content_command", required=True)

@@ -23,7 +23,7 @@ def open_rows(path: Path) -> Iterator[tuple[list[str], Rows]]:
         yield header, _records(reader, header)
 
 
-def _records(reader: _csv._reader, header: list[str]) -> Rows:
+def _records(reader: _csv.Reader, header: list[str]) -> Rows:
     start = reader.line_num + 1
     for values in reader:
         if any(v.strip() for v in values):

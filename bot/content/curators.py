@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-def add_curator_commands(commands: argparse._SubParsersAction) -> None:
+def add_curator_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `content curator add|remove|list` on the `content` command's verbs."""
     curator = commands.add_parser("curator", help="curateurs du contenu (page /inbox/contenu)")
     verbs = curator.add_subparsers(dest="curator_command", required=True)

@@ -6,7 +6,11 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from opening_hours import OpeningHours, ParserError
+import opening_hours
+from opening_hours import OpeningHours
+
+# The library raises ParserError on a bad expression, but its stub file leaves the class out.
+ParserError: type[Exception] = opening_hours.ParserError  # type: ignore[attr-defined]
 
 BREST_TZ = ZoneInfo("Europe/Paris")
 

@@ -114,8 +114,13 @@ def load_housing(
     for key in ("inclus", "contacts", "sources"):
         if not lists[key] and offer:
             doc.error(("offre", key), f"{key}: au moins une entrée est attendue")
-    if any(p.severity == "error" for p in doc.problems):
-        return None, doc.problems
+    if (
+        any(p.severity == "error" for p in doc.problems)
+        or not isinstance(price, int | float)
+        or not isinstance(price_date, date)
+        or not isinstance(verified, date)
+    ):
+        return None, doc.problems  # the checks above recorded why
     return HousingOffer(
         name=texts["nom"],
         price_eur=float(price),

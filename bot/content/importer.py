@@ -107,7 +107,8 @@ def _to_v1(
     row["courriels"] = old.get("courriel", "")
     if set(old.get("pivot", "").strip()) == {"0"}:
         row["pivot"] = ""  # the CNFS export writes 00000000000000 when the SIRET is unknown
-    services, unknown = [], []
+    services: list[str] = []
+    unknown: list[str] = []
     for value in (v.strip() for v in old.get("services", "").split(";") if v.strip()):
         mapped = schema.services_v01.get(value)
         (services if mapped else unknown).append(mapped or value)
@@ -120,8 +121,8 @@ def _to_v1(
     labels = [V01_LABELS.get(v.strip(), "") for v in old.get("labels_nationaux", "").split(";")]
     row["dispositif_programmes_nationaux"] = "|".join(label for label in labels if label)
     modes = old.get("modalites_accompagnement", "").split(";")
-    mapped = (schema.accompagnement_v01.get(m.strip(), "") for m in modes)
-    row["modalites_accompagnement"] = "|".join(dict.fromkeys(m for m in mapped if m))
+    accompagnements = (schema.accompagnement_v01.get(m.strip(), "") for m in modes)
+    row["modalites_accompagnement"] = "|".join(dict.fromkeys(m for m in accompagnements if m))
     return row
 
 

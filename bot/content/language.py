@@ -5,7 +5,7 @@ Phrases stay raw text here; `bot.understanding` normalises and indexes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -48,7 +48,9 @@ CONCEPTS = frozenset(
         "stop", "stop_short", "start", "forget", "forget_short", "privacy_other",
         "emergency", "emergency_short", "not_emergency",
         "scam_report", "scam_sender", "scam_ask", "scam_pay", "scam_spam", "scam_done",
-        "bye", "okay", "unknown", "fall", "unresponsive", "priority",
+        "scam_after",
+        "bye", "okay", "unknown", "fall", "unresponsive", "priority", "child_person",
+        "child_harm", "file_status", "privacy_follow",
         "offer", "social_housing", "home", "cheap", "internet", "isp", "broken",
         "where", "place", "help", "human", "learn", "learn_weak", "greeting", "thanks",
         "about_service", "identity", "done", "want", "admin", "out_of_scope", "commerce",
@@ -73,6 +75,18 @@ class Language:
     weak_services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "cyber", "poste"
     examples: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # intent -> phrasings
     emergencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> phrases
+
+
+@dataclass
+class _Draft:
+    """A language being read, file by file, before it is frozen."""
+
+    rewrites: dict[str, str] = field(default_factory=dict)
+    common_words: set[str] = field(default_factory=set)
+    numbers: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, dict[str, tuple[str, ...]]] = field(
+        default_factory=lambda: {k: {} for k in TABLES}
+    )
 
 
 def _scalar_pairs(node: Node, path: str, problems: list[Problem]) -> list[tuple[str, int]]:
@@ -103,7 +117,7 @@ def _mapping(node: Node | None, path: str, problems: list[Problem]) -> dict[str,
 def _phrase_table(
     node: Node,
     path: str,
-    known: tuple[str, ...] | frozenset[str],
+    known: Collection[str],
     what: str,
     problems: list[Problem],
 ) -> dict[str, tuple[str, ...]]:
@@ -137,24 +151,24 @@ def _read_lexicon(node: Node, path: str, problems: list[Problem]) -> dict[str, s
     return rewrites
 
 
-def _merge(language: dict, sections: dict[str, Node], path: str, problems: list[Problem]) -> None:
+def _merge(language: _Draft, sections: dict[str, Node], path: str, problems: list[Problem]) -> None:
     """Add one file's sections to the language being built."""
     for section, node in sections.items():
         line = node.start_mark.line + 1
         if section == "rewrites":
             for source, target in _read_lexicon(node, path, problems).items():
-                if source in language["rewrites"]:
+                if source in language.rewrites:
                     problems.append(Problem(path, line, f"rewrite {source!r} defined twice"))
-                language["rewrites"][source] = target
+                language.rewrites[source] = target
         elif section == "common_words":
             words = [w.lower() for w, _ in _scalar_pairs(node, path, problems)]
-            language["common_words"].update(words)
+            language.common_words.update(words)
         elif section == "numbers":
             for word, value in _mapping(node, path, problems).items():
                 if not (isinstance(value, ScalarNode) and str(value.value).isdigit()):
                     problems.append(Problem(path, value.start_mark.line + 1, "expected a number"))
                     continue
-                language["numbers"][word.lower()] = int(value.value)
+                language.numbers[word.lower()] = int(value.value)
         elif section in TABLES:
             known = {
                 "cues": CONCEPTS,
@@ -171,7 +185,7 @@ def _merge(language: dict, sections: dict[str, Node], path: str, problems: list[
                 "emergencies": "kind of emergency",
             }.get(section, "service")
             for name, phrases in _phrase_table(node, path, known, what, problems).items():
-                table = language[section]
+                table = language.tables[section]
                 table[name] = table.get(name, ()) + phrases
         else:
             problems.append(Problem(path, line, f"unknown section {section!r}"))
@@ -180,12 +194,7 @@ def _merge(language: dict, sections: dict[str, Node], path: str, problems: list[
 def load_language(content_dir: Path) -> tuple[Language, list[Problem]]:
     """Read every `content/langue/*.yaml` file; problems carry file and line."""
     problems: list[Problem] = []
-    building: dict = {
-        "rewrites": {},
-        "common_words": set(),
-        "numbers": {},
-        **{k: {} for k in TABLES},
-    }
+    building = _Draft()
     folder = Path(content_dir) / LANGUAGE_DIR
     files = sorted(folder.glob("*.yaml"))
     if not files:
@@ -200,12 +209,12 @@ def load_language(content_dir: Path) -> tuple[Language, list[Problem]]:
             continue
         _merge(building, _mapping(root, path, problems), path, problems)
     for topic in TOPICS:
-        if topic != "other" and files and not building["topics"].get(topic):
+        if topic != "other" and files and not building.tables["topics"].get(topic):
             problems.append(Problem(str(folder), None, f"topic {topic!r} has no keyword"))
     language = Language(
-        rewrites=MappingProxyType(building["rewrites"]),
-        common_words=frozenset(building["common_words"]),
-        numbers=MappingProxyType(building["numbers"]),
-        **{k: MappingProxyType(building[k]) for k in TABLES},
+        rewrites=MappingProxyType(building.rewrites),
+        common_words=frozenset(building.common_words),
+        numbers=MappingProxyType(building.numbers),
+        **{k: MappingProxyType(building.tables[k]) for k in TABLES},
     )
     return language, problems

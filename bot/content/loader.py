@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from bot.content.emergencies import Emergency, load_emergencies
 from bot.content.followups import FollowUps, load_followups
@@ -17,6 +14,7 @@ from bot.content.gazetteer import load_gazetteer
 from bot.content.hours import BREST_TZ
 from bot.content.housing import HousingOffer, load_housing
 from bot.content.kinds import check_referrals
+from bot.content.language import Language, load_language
 from bot.content.mediators import MediatorHours, load_mediators
 from bot.content.model import ContentError, GazetteerEntry, Problem
 from bot.content.places import Place, load_places
@@ -42,7 +40,7 @@ class Content:
     texts: Texts
     mediators: MediatorHours
     schema: Schema
-    language: Any  # bot.content.language.Language once the understanding ships it
+    language: Language  # the understanding's phrasings, from content/langue/
     emergencies: Mapping[str, Emergency]
     followups: FollowUps
     phones: Phones = Phones()  # numbers to call when a place has none
@@ -86,7 +84,7 @@ def check_content(
     problems += found
     followups, found = load_followups(content_dir)
     problems += found
-    language, found = _load_language(content_dir)
+    language, found = load_language(content_dir)
     problems += found
     phones, found = load_phones(content_dir)
     problems += found
@@ -114,15 +112,6 @@ def load_content(content_dir: Path, today: date | None = None) -> Content:
             warnings[0],
         )
     return content
-
-
-def _load_language(content_dir: Path) -> tuple[Any, list[Problem]]:
-    # The understanding's phrasings live in content/langue/, loaded by its own module.
-    if importlib.util.find_spec("bot.content.language") is None:
-        return None, []
-    module = importlib.import_module("bot.content.language")
-    language, problems = module.load_language(content_dir)
-    return language, list(problems)
 
 
 def _today() -> date:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
 from opening_hours import OpeningHours
 
@@ -83,7 +83,8 @@ class Shared(dict[Hashable, Hashable]):
 
     def __call__(self, value: V) -> V:
         """The first value equal to `value` seen by this pool."""
-        return self.setdefault(value, value)
+        # Equal keys map to the first value seen, of the same type as `value`.
+        return cast(V, self.setdefault(value, value))
 
     def multi(self, cell: str) -> tuple[str, ...]:
         """A multi-value cell split, its parts and the tuple itself shared."""

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.content.model import Problem
-from bot.content.yamlfile import as_mapping, as_text, load_yaml
+from bot.content.yamlfile import YamlDoc, as_mapping, as_text, load_yaml
 
 STRUCTURES_FILE = "structures.yaml"
 FRENCH_PHONE = re.compile(r"^(\+33|0)[1-9]( ?\d\d){4}$")
@@ -52,7 +52,7 @@ def load_phones(content_dir: Path) -> tuple[Phones, list[Problem]]:
     return Phones(numbers, switchboard), doc.problems
 
 
-def _number(doc, path: tuple[str, ...], value: object) -> str | None:  # type: ignore[no-untyped-def]
+def _number(doc: YamlDoc, path: tuple[str, ...], value: object) -> str | None:
     entry = as_mapping(doc, path, value)
     number = as_text(doc, (*path, "telephone"), entry.get("telephone"))
     as_text(doc, (*path, "source"), entry.get("source"))

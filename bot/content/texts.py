@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.model import Problem
-from bot.content.yamlfile import as_mapping, load_yaml
+from bot.content.yamlfile import YamlDoc, as_mapping, load_yaml
 
 TEXTS_FILE = "textes.yaml"
 DEFAULT_LANG = "fr"
@@ -75,7 +75,7 @@ def load_texts(content_dir: Path) -> tuple[Texts, list[Problem]]:
     return Texts(entries), doc.problems
 
 
-def _check_placeholders(doc, key: str, texts: Mapping[str, str]) -> None:
+def _check_placeholders(doc: YamlDoc, key: str, texts: Mapping[str, str]) -> None:
     try:
         expected = placeholders_of(texts[DEFAULT_LANG])
     except ValueError as error:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from weakref import WeakValueDictionary
 
 import handlers
@@ -37,6 +37,9 @@ from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
 from bot.understanding import Understander, Understood
 
+if TYPE_CHECKING:
+    from bot.content import Content
+
 LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
 IDLE_CLOSER = "robot (inactivité)"  # who closed a ticket nobody touched for days
 
@@ -59,13 +62,17 @@ class Accepted:
 class Knowledge:
     """The content base and the understanding built from it, swapped together on reload."""
 
-    content: Any
+    content: Content
     understander: Understander
     place_ids: Mapping[tuple[str, float, float], str]  # a pinned venue's place, for /public
 
     @classmethod
-    def of(cls, content: Any) -> Knowledge:
-        ids = {(p.nom, p.latitude, p.longitude): p.id for p in content.places if p.latitude}
+    def of(cls, content: Content) -> Knowledge:
+        ids = {
+            (p.nom, p.latitude, p.longitude): p.id
+            for p in content.places
+            if p.latitude and p.longitude is not None
+        }
         return cls(content, Understander.from_content(content), ids)
 
 
@@ -76,7 +83,7 @@ class Engine:
         self,
         database: Database,
         cipher: AddressCipher,
-        content: Any,
+        content: Content,
         clock: Callable[[], datetime] = utcnow,
         notifier: Notifier | None = None,
         retention_days: int = 180,
@@ -90,11 +97,11 @@ class Engine:
         self.use(content)
 
     @property
-    def content(self) -> Any:
+    def content(self) -> Content:
         """The content base in use."""
         return self.knowledge.content
 
-    def use(self, content: Any) -> None:
+    def use(self, content: Content) -> None:
         """Switch to a new (already validated) content base."""
         self.knowledge = Knowledge.of(content)
 

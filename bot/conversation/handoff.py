@@ -7,7 +7,7 @@ acknowledgement of messages written while a mediator has the conversation.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from opening_hours import State
 
@@ -16,6 +16,9 @@ from bot.spoken import aware, local, spoken_moment
 from bot.store.models import Contact, Message, Ticket
 from bot.store.repository import Repository
 from bot.turn import Handoff
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 ACK_AGAIN_AFTER = timedelta(hours=2)  # a resident still writing hours later is told again
 ASKED_AGAIN_AFTER = timedelta(minutes=1)  # "allo ??" is always answered, a burst once
@@ -31,7 +34,12 @@ class Notifier(Protocol):
     ) -> None: ...
 
     async def post(
-        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+        self,
+        repo: Repository,
+        text: str,
+        now: datetime,
+        ticket: Ticket | None = None,
+        kind: str = "",
     ) -> None:
         """Announce an action on a ticket (`bot.mediation.tickets.Announcer`)."""
         ...
@@ -54,7 +62,7 @@ async def open_handoff(
 
 
 def handoff_reply(
-    content: Any, language: str, now: datetime, handoff: Handoff | None = None
+    content: Content, language: str, now: datetime, handoff: Handoff | None = None
 ) -> Reply:
     """Tell the resident that a person will answer, and when (from the mediators' hours);
     ask what it is about when the request did not say."""
@@ -65,7 +73,7 @@ def handoff_reply(
     return Reply(text, key="handoff")
 
 
-def answer_time(content: Any, language: str, now: datetime) -> str:
+def answer_time(content: Content, language: str, now: datetime) -> str:
     """'dans la journée', or when the mediators are next on duty."""
     texts, here = content.texts, local(now)
     reopening = None if content.mediators.on_duty(here) else content.mediators.next_shift(here)
@@ -76,7 +84,7 @@ def answer_time(content: Any, language: str, now: datetime) -> str:
 
 
 def relay_reply(
-    content: Any, language: str, ticket: Ticket, text: str, now: datetime
+    content: Content, language: str, ticket: Ticket, text: str, now: datetime
 ) -> Reply | None:
     """What a resident writing to an open ticket is told, if anything: the emergency numbers
     on an urgent ticket, else that the message was passed on (the first time, when they ask
@@ -97,7 +105,7 @@ def relay_reply(
     return Reply(content.texts.say("ticket.relayed", language, when=when), key="ticket.relayed")
 
 
-def promised_by(content: Any, opened: datetime) -> datetime:
+def promised_by(content: Content, opened: datetime) -> datetime:
     """When the answer promised at `opened` is late: the end of the mediators' working day
     on which it was promised ("dans la journée", or the day they reopen)."""
     hours = content.mediators

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import handlers
@@ -42,7 +41,7 @@ class Situation:
 
 @dataclass(frozen=True)
 class Routed:
-    handler: ModuleType
+    handler: handlers.Handler
     step: str | None = None
 
 

@@ -6,13 +6,16 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.content.stops import is_stop
 from bot.content.texts import folded
 from bot.messages import Reply
 from bot.rendering.gsm import segment_count, to_gsm7
 from bot.rendering.plain import render_plain
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 MARGIN_KM = 1.0
 SERVICE_MARGIN_KM = 2.5
@@ -73,7 +76,7 @@ class Checker:
     """Judges turns against the places of one content base (`Checker.of(content)`)."""
 
     @classmethod
-    def of(cls, content: Any) -> Checker:
+    def of(cls, content: Content) -> Checker:
         """The places of content/lieux.csv by name; an itinerant place's stops are not rows
         of that file and do not count."""
         return cls(
@@ -86,7 +89,11 @@ class Checker:
 
     def __init__(self, places: Sequence[PlacePoint]) -> None:
         self.places = [p for p in places if p.folded_name]
-        self.located = [p for p in self.places if p.latitude is not None]
+        self.located = [
+            (p.latitude, p.longitude)
+            for p in self.places
+            if p.latitude is not None and p.longitude is not None
+        ]
         self.rules: dict[str, Callable[[TurnRecord, Any, dict[str, Any]], bool]] = {
             "reply": lambda r, want, _: bool(r.replies) == want,
             "handoff": lambda r, want, _: bool(r.group_posts) == want,
@@ -115,7 +122,7 @@ class Checker:
         if place is None or place.latitude is None or place.longitude is None:
             return False
         margin = SERVICE_MARGIN_KM if "service" in expect else MARGIN_KM
-        nearest = min(distance_km(point, (p.latitude, p.longitude)) for p in self.located)  # type: ignore[arg-type]
+        nearest = min(distance_km(point, located) for located in self.located)
         return distance_km(point, (place.latitude, place.longitude)) <= nearest + margin
 
 

@@ -47,7 +47,9 @@ class Report:
         self.passed += not failed_any
 
 
-def add_conversation_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_conversation_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register `eval-conversations FILE.jsonl` on the main parser."""
     command = subparsers.add_parser(
         "eval-conversations", help="play whole conversations through the gateway and score them"

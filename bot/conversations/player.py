@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.content import Content
@@ -41,7 +42,7 @@ class RecordingSender:
         self.channel = channel
         self.outbox = outbox
 
-    async def send(self, address: Address, payload: dict) -> str | None:
+    async def send(self, address: Address, payload: dict[str, Any]) -> str | None:
         platform_id = f"{self.channel}-{len(self.outbox) + 1}"
         self.outbox.append((address, reply_from_dict(payload), platform_id))
         return platform_id

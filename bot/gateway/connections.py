@@ -17,6 +17,7 @@ import contextlib
 import logging
 import resource
 import signal
+from typing import cast
 
 from aiohttp import web
 
@@ -32,7 +33,8 @@ class _Refused(asyncio.Protocol):
     """Every connection is busy answering: this one is told so and closed."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        transport.write(  # type: ignore[attr-defined]
+        # A TCP server's transports can write (the base class in the signature cannot).
+        cast(asyncio.WriteTransport, transport).write(
             b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
             b"Content-Length: 0\r\nConnection: close\r\n\r\n"
         )
@@ -85,6 +87,8 @@ async def serve(app: web.Application, settings: Settings) -> None:
     )
     await runner.setup()
     limit = connection_limit(settings.max_connections)
+    if runner.server is None:  # setup() has made it
+        raise RuntimeError("the web runner has no server after setup")
     factory = BoundedConnections(runner.server, limit)
     loop = asyncio.get_running_loop()
     listener = await loop.create_server(

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+if TYPE_CHECKING:
+    from bot.messages import InboundMessage
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -17,7 +22,7 @@ class Unstorable(ValueError):
     """An inbound message that no retry could store: the request is refused with 400."""
 
 
-def check_storable(inbound) -> None:  # noqa: ANN001 - bot.messages.InboundMessage
+def check_storable(inbound: InboundMessage) -> None:
     """Refuse ids too long to store before they reach the database (which would refuse
     them at every retry, and on PostgreSQL look like an outage)."""
     if not 0 < len(inbound.platform_id) <= MAX_PLATFORM_ID:
@@ -26,9 +31,7 @@ def check_storable(inbound) -> None:  # noqa: ANN001 - bot.messages.InboundMessa
         raise Unstorable("sender missing or too long")
 
 
-def bounded_body(
-    body_timeout: float,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def bounded_body(body_timeout: float) -> Middleware:
     """The middleware that refuses bodies too big, too slow or not UTF-8."""
 
     @web.middleware

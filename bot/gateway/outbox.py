@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -93,7 +94,7 @@ def backlog_digest(counts: dict[str, int], inbox_url: str = "/inbox/") -> str:
 
 def backoff(attempts: int) -> float:
     """Seconds to wait before the next attempt after `attempts` failures."""
-    return min(BASE_DELAY * 2 ** (attempts - 1), MAX_DELAY)
+    return min(BASE_DELAY * 2.0 ** (attempts - 1), MAX_DELAY)
 
 
 class Pacer:
@@ -153,7 +154,7 @@ class OutboxWorker:
         self.sms_cap = DailyCap(sms_daily_limit) if sms_daily_limit else None
         self._wake = wakeup or asyncio.Event()  # shared with the intake, built first
         self._pacers: dict[str, Pacer] = {}
-        self._busy: dict[str, asyncio.Task] = {}  # lane -> the task sending its rows
+        self._busy: dict[str, asyncio.Task[None]] = {}  # lane -> the task sending its rows
 
     def wake(self) -> None:
         """Look for due rows now rather than at the next poll."""
@@ -188,7 +189,7 @@ class OutboxWorker:
         await asyncio.gather(*(task for task, _ in started))
         return sum(count for _, count in started)
 
-    async def _start_lanes(self) -> list[tuple[asyncio.Task, int]]:
+    async def _start_lanes(self) -> list[tuple[asyncio.Task[None], int]]:
         """Claim due rows of the lanes not being sent, and start a task per lane."""
         room = MAX_LANES - len(self._busy)
         if not self.senders or room <= 0:
@@ -204,7 +205,7 @@ class OutboxWorker:
                 busy=tuple(self._busy),
             )
             if self.sms_cap is not None:
-                claimed = await self._within_sms_cap(repo, claimed)
+                claimed = await self._within_sms_cap(repo, claimed, self.sms_cap)
             await session.commit()
         by_lane: dict[str, list[ClaimedItem]] = {}
         for item in claimed:
@@ -213,17 +214,17 @@ class OutboxWorker:
         for lane, items in by_lane.items():
             task = asyncio.get_running_loop().create_task(self._deliver_in_order(items))
             self._busy[lane] = task
-            task.add_done_callback(lambda _, lane=lane: self._lane_done(lane))
+            task.add_done_callback(functools.partial(self._lane_done, lane))
             started.append((task, len(items)))
         return started
 
     async def _within_sms_cap(
-        self, repo: Repository, claimed: list[ClaimedItem]
+        self, repo: Repository, claimed: list[ClaimedItem], cap: DailyCap
     ) -> list[ClaimedItem]:
         """Past SMS_DAILY_LIMIT, the bot's own SMS wait for tomorrow; mediators' answers,
         hand-off notices, STOP/OUBLIE confirmations and emergencies still go. The
         mediators are told once a day."""
-        cap, now = self.sms_cap, self.clock()
+        now = self.clock()
         sent = await cap.sent_today(repo, now)
         deferred = []
         for item in claimed:
@@ -247,7 +248,7 @@ class OutboxWorker:
                 await repo.queue_to_address(self.digest_to, reply_to_dict(Reply(text)), now)
         return [i for i in claimed if i not in deferred]
 
-    def _lane_done(self, lane: str) -> None:
+    def _lane_done(self, lane: str, _task: asyncio.Task[None]) -> None:
         self._busy.pop(lane, None)
         self.wake()  # the lane's next rows, if any, may go now
 

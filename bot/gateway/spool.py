@@ -117,7 +117,9 @@ def inbound_to_dict(inbound: InboundMessage) -> dict[str, Any]:
 
 def inbound_from_dict(data: dict[str, Any]) -> InboundMessage:
     """The message `inbound_to_dict` wrote (lists back to tuples, nested types rebuilt)."""
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    values: dict[str, Any] = {  # JSON: each value is checked by the dataclass it rebuilds
+        k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
+    }
     values["address"] = Address(**data["address"])
     values["received_at"] = datetime.fromisoformat(data["received_at"])
     location = data.get("location")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar, cast
 
 from aiohttp import web
 
@@ -15,12 +16,17 @@ from bot.inbox.views import routes
 STATIC = Path(__file__).parent / "static"
 
 
+G = TypeVar("G", bound=Gateway)
+
+
 def mount(
-    app: web.Application, settings_key: web.AppKey[Settings], runtime_key: web.AppKey[Gateway]
+    app: web.Application, settings_key: web.AppKey[Settings], runtime_key: web.AppKey[G]
 ) -> None:
     """Mount the inbox under /inbox of the gateway's application."""
     inbox = web.Application(middlewares=[auth.security, auth.authenticated])
-    inbox[INBOX] = Inbox(app[settings_key], app, runtime_key)
+    # AppKey is invariant; the bound on G has checked that the runtime is a Gateway.
+    reader = cast("web.AppKey[Gateway]", runtime_key)
+    inbox[INBOX] = Inbox(app[settings_key], app, reader)
     inbox[PASSWORD_CHECKS] = PasswordChecks()
     inbox.router.add_get("/login", auth.login_form)
     inbox.router.add_post("/login", auth.login)

@@ -114,7 +114,8 @@ async def login(request: web.Request) -> web.Response:
             error = f"Trop d'essais manqués. Réessayez dans {minutes} minutes."
             return _login_refused(expected, error, 429, retry_after=minutes * 60)
         known_hash = mediator.password_hash if mediator else None
-        if not await checks.matches(known_hash, password):
+        # The hash is checked even for an unknown name: the answer takes the same time.
+        if not await checks.matches(known_hash, password) or mediator is None:
             return _login_refused(expected, "Nom ou mot de passe incorrect.", 401)
     token = secrets.token_urlsafe(32)
     async with open_repo(request) as repo:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
@@ -17,6 +17,9 @@ from bot.mediation.store import MediationRepository
 from bot.store.db import Database
 from bot.store.models import Mediator
 
+if TYPE_CHECKING:
+    from bot.content import Content
+
 
 class Desk(Protocol):
     """The running engine as the inbox reads it."""
@@ -25,7 +28,7 @@ class Desk(Protocol):
     notifier: Any  # the mediators' group when configured
 
     @property
-    def content(self) -> Any: ...
+    def content(self) -> Content: ...
 
 
 class Waker(Protocol):
@@ -66,7 +69,7 @@ class Inbox:
         return self.runtime().engine.clock()
 
     @property
-    def content(self) -> Any:
+    def content(self) -> Content:
         return self.runtime().engine.content
 
     def group(self) -> MediatorsGroup | None:

@@ -73,12 +73,16 @@ def ticket_line(card: TicketCard, me: str, activity: Activity) -> str:
     meta = " · ".join(escape(t) for t in tags if t)
     who = f" · {escape(card.assigned_to)}" if card.assigned_to else ""
     count, last = activity.get(card.id, (0, None))
-    said = f" · {count} message{'s' if count > 1 else ''}, dernier {local_time(aware(last))}"
+    said = (
+        f" · {count} message{'s' if count > 1 else ''}, dernier {local_time(aware(last))}"
+        if last
+        else ""
+    )
     inner = (
         f'<a href="/inbox/tickets/{card.id}"><strong>#{card.id}</strong> '
         f"{escape(card.summary[:120]) or '(sans résumé)'}</a>"
         f'<p class="meta">{meta}{who} · {escape(card.channel)} {escape(card.masked_address)} · '
-        f"{local_time(card.created_at)}{said if last else ''} {flags}</p>"
+        f"{local_time(card.created_at)}{said} {flags}</p>"
     )
     version = hashlib.sha256(inner.encode()).hexdigest()[:16]
     return f'<li data-id="{card.id}" data-version="{version}">{inner}</li>'

@@ -5,12 +5,12 @@ from __future__ import annotations
 from html import escape
 
 from bot.inbox.pages import csrf_field, layout
-from bot.mediation.display import REASONS, STATUSES, local_time, message_json
+from bot.mediation.display import REASONS, STATUSES, TranscriptLine, local_time, message_json
 from bot.mediation.tickets import TicketCard
 from bot.store.models import Message
 
 
-def transcript_item(line: dict) -> str:
+def transcript_item(line: TranscriptLine) -> str:
     links = "".join(
         f' <a class="media" href="{escape(m["url"])}">[{escape(m["kind"])}]</a>'
         for m in line.get("media", ())

@@ -165,6 +165,8 @@ async def coverage_save(request: web.Request) -> web.Response:
     form = await request.post()
     async with open_repo(request) as repo:
         mediator = await repo.mediator_named(request[MEDIATOR].name)
+        if mediator is None:  # the account was deleted while this session was open
+            raise web.HTTPSeeOther("/inbox/login")
         mediator.topics = _words(str(form.get("topics", "")))
         mediator.quartiers = _words(str(form.get("quartiers", "")))
         await repo.session.commit()

@@ -8,9 +8,9 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from bot.config import load_settings
 from bot.crypto import hash_password
@@ -23,7 +23,7 @@ T = TypeVar("T")
 MIN_PASSWORD = 10
 
 
-def add_mediator_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_mediator_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `mediator add`, `stats`, and `suggestions` under the `content` command."""
     mediator = subparsers.add_parser("mediator", help="comptes des médiateurs (boîte web)")
     commands = mediator.add_subparsers(dest="mediator_command", required=True)
@@ -168,7 +168,7 @@ async def _end_sessions(repo: MediationRepository, mediator_id: int) -> int:
     result = await repo.session.execute(
         delete(InboxSession).where(InboxSession.mediator_id == mediator_id)
     )
-    return result.rowcount or 0
+    return cast("CursorResult[()]", result).rowcount or 0  # a DELETE answers a CursorResult
 
 
 def run_stats(args: argparse.Namespace) -> int:

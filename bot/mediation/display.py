@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NotRequired, TypedDict
 
 from bot.content.hours import BREST_TZ
 from bot.mediation.tickets import ANSWER_KEY
 from bot.store.models import Message
 from bot.store.repository import NOTE_MARK
+
+
+class MediaLink(TypedDict):
+    """A resident's attachment, opened through the inbox's authenticated media route."""
+
+    kind: str
+    url: str
+
+
+class TranscriptLine(TypedDict):
+    """One message of a ticket's transcript, as JSON for the inbox and text for the group."""
+
+    id: int
+    who: str
+    kind: str  # in | answer | bot
+    at: str
+    text: str
+    media: NotRequired[list[MediaLink]]
+
 
 STATUSES = {"open": "ouvert", "taken": "pris en charge", "closed": "clos"}
 REASONS = {
@@ -24,7 +44,7 @@ def local_time(moment: datetime) -> str:
     return f"{moment.astimezone(BREST_TZ):%d/%m %H:%M}"
 
 
-def message_json(message: Message) -> dict:
+def message_json(message: Message) -> TranscriptLine:
     """A transcript line as the page and its polling script show it."""
     payload = message.payload or {}
     if message.direction == "in":
@@ -35,7 +55,7 @@ def message_json(message: Message) -> dict:
         who, kind = f"Médiation ({payload.get('mediator', '')})", "answer"
     else:
         who, kind = "Bot", "bot"
-    line = {
+    line: TranscriptLine = {
         "id": message.id,
         "who": who,
         "kind": kind,

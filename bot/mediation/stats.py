@@ -58,7 +58,10 @@ async def figures(repo: Repository) -> Figures:
             )
         )
     ).all()
-    opened_topic, closed_topic, opened_quartier, closed_quartier = (Counter() for _ in range(4))
+    opened_topic: Counter[str] = Counter()
+    closed_topic: Counter[str] = Counter()
+    opened_quartier: Counter[str] = Counter()
+    closed_quartier: Counter[str] = Counter()
     delays = []
     for topic, quartier, status, created_at, first_reply_at in rows:
         opened_topic[topic or UNKNOWN] += 1

@@ -126,7 +126,8 @@ class MediationRepository(Repository):
             .group_by(Message.ticket_id)
         )
         rows = (await self.session.execute(query)).all()
-        return {ticket_id: (count, last) for ticket_id, count, last in rows}
+        # The filter on ticket ids leaves no row without one; the check tells the type checker.
+        return {t: (count, last) for t, count, last in rows if t is not None}
 
     async def contact_of(self, ticket: Ticket) -> Contact:
         return await self.session.get_one(Contact, ticket.contact_id)

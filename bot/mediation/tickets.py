@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
@@ -14,6 +14,10 @@ from bot.mediation.store import MediationRepository
 from bot.messages import Reply
 from bot.spoken import aware
 from bot.store.models import FaqSuggestion, Mediator, Message, Ticket
+from bot.store.repository import Repository
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 ANSWER_KEY = "ticket.answer"
 # What a mediator may write in one answer, from the inbox or the group (the inbox's
@@ -49,7 +53,12 @@ class Announcer(Protocol):
     """Where actions on tickets are announced: the group (`bot.mediation.group`)."""
 
     async def post(
-        self, repo: Any, text: str, now: datetime, ticket: Ticket | None = None, kind: str = ""
+        self,
+        repo: Repository,
+        text: str,
+        now: datetime,
+        ticket: Ticket | None = None,
+        kind: str = "",
     ) -> None: ...
 
 
@@ -122,7 +131,7 @@ async def card(
 
 async def answer(
     repo: MediationRepository,
-    content: Any,
+    content: Content,
     ticket: Ticket,
     text: str,
     by: str,
@@ -165,7 +174,7 @@ async def take(
     by: str,
     now: datetime,
     group: Announcer | None = None,
-    content: Any = None,
+    content: Content | None = None,
 ) -> bool:
     """Make `by` the mediator in charge, tell `group` and (with `content`) the resident, who
     learns who will answer; False when the ticket is closed."""
@@ -188,7 +197,7 @@ def first_name(name: str) -> str:
 
 async def close(
     repo: MediationRepository,
-    content: Any,
+    content: Content,
     ticket: Ticket,
     by: str,
     now: datetime,

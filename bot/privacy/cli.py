@@ -15,7 +15,7 @@ from bot.privacy.retention import parse_days, purge
 from bot.store.db import in_session
 
 
-def add_privacy_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_privacy_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `purge`, `export` and `keys rotate`."""
     purging = subparsers.add_parser("purge", help="delete data older than the retention")
     purging.add_argument("--older-than", help="e.g. 180d (default: RETENTION_DAYS)")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.erasure import erase_person, forget_erased_ids
@@ -88,4 +89,6 @@ async def purge(session: AsyncSession, now: datetime, days: int) -> Purged:
     await session.execute(delete(InboxSession).where(InboxSession.expires_at <= now))
     await forget_old_attempts(session, now)
     await forget_erased_ids(session, now)
-    return Purged(len(idle_ids), tickets.rowcount, messages.rowcount, outbox.rowcount)
+    # A DELETE without RETURNING answers a CursorResult, which counts the rows it removed.
+    counts = [cast("CursorResult[()]", r).rowcount for r in (tickets, messages, outbox)]
+    return Purged(len(idle_ids), *counts)

@@ -7,17 +7,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from aiohttp import web
 
+from bot.content import Content
 from bot.public.page import csv_text, html_page
-from bot.public.store import public_figures
+from bot.public.store import Figures, public_figures
+from bot.store.db import Database
 
 
-def mount(app: web.Application, runtime_key: web.AppKey, clock: Callable[[], datetime]) -> None:
+class Answering(Protocol):
+    """The part of the engine the page reads: the content in use."""
+
+    @property
+    def content(self) -> Content: ...
+
+
+class Source(Protocol):
+    """What /public reads of the running gateway (bot.gateway.runtime.Runtime)."""
+
+    @property
+    def database(self) -> Database: ...
+
+    @property
+    def engine(self) -> Answering: ...
+
+
+G = TypeVar("G", bound=Source)
+
+
+def mount(app: web.Application, runtime_key: web.AppKey[G], clock: Callable[[], datetime]) -> None:
     """Serve GET /public and GET /public.csv from the gateway's database and content."""
 
-    async def figures(request: web.Request):  # type: ignore[no-untyped-def]
+    async def figures(request: web.Request) -> tuple[Figures, Content]:
         runtime = request.app[runtime_key]
         async with runtime.database.session() as session:
             found = await public_figures(session, clock())

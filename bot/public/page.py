@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.public.store import MIN_PEOPLE, Figures
+
+if TYPE_CHECKING:
+    from bot.content import Content
 
 INTENT_NAMES = {
     "find_place": "Trouver un lieu (ordinateur, impression)",
@@ -26,14 +30,14 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def topic_name(topic: str, content: Any) -> str:
+def topic_name(topic: str, content: Content) -> str:
     """A topic as residents read it: 'CAF', 'Trouver un lieu'..."""
     if content is not None and topic in content.topics:
         return str(content.topics[topic].name)
     return INTENT_NAMES.get(topic, topic)
 
 
-def quartier_name(quartier: str, content: Any) -> str:
+def quartier_name(quartier: str, content: Content) -> str:
     """A gazetteer quartier's name, or 'non précisé'."""
     if not quartier:
         return "non précisé"
@@ -43,7 +47,7 @@ def quartier_name(quartier: str, content: Any) -> str:
     return quartier
 
 
-def place_name(place_id: str, content: Any) -> str:
+def place_name(place_id: str, content: Content) -> str:
     """A place's name from the content (the id if it has gone since)."""
     try:
         return str(content.place(place_id).nom)
@@ -51,7 +55,7 @@ def place_name(place_id: str, content: Any) -> str:
         return place_id
 
 
-def rows(figures: Figures, content: Any) -> list[tuple[str, str, str, str, str]]:
+def rows(figures: Figures, content: Content) -> list[tuple[str, str, str, str, str]]:
     """Every figure as (table, month, what, where, value): the CSV and the HTML share them."""
     found = [
         ("questions", m, topic_name(t, content), quartier_name(q, content), str(people))
@@ -66,7 +70,7 @@ def rows(figures: Figures, content: Any) -> list[tuple[str, str, str, str, str]]
     return found
 
 
-def csv_text(figures: Figures, content: Any) -> str:
+def csv_text(figures: Figures, content: Content) -> str:
     """The figures as CSV: table, mois, sujet_ou_lieu, quartier, valeur."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -75,7 +79,7 @@ def csv_text(figures: Figures, content: Any) -> str:
     return out.getvalue()
 
 
-def _table(caption: str, head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
+def _table(caption: str, head: tuple[str, ...], body: Sequence[tuple[str, ...]]) -> str:
     if not body:
         too_few = "pas encore assez de personnes pour le montrer"
         return f"<p class='note'>{escape(caption)} : {too_few}.</p>"
@@ -88,7 +92,7 @@ def _table(caption: str, head: tuple[str, ...], body: list[tuple[str, ...]]) -> 
     return f"<table><caption>{escape(caption)}</caption><tr>{header}</tr>{cells}</table>"
 
 
-def html_page(figures: Figures, content: Any, now: datetime) -> str:
+def html_page(figures: Figures, content: Content, now: datetime) -> str:
     """The whole page, with only server-rendered HTML."""
     found = rows(figures, content)
     pick = {name: [r[1:] for r in found if r[0] == name] for name in {r[0] for r in found}}

@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.config import Settings
 from bot.crypto import AddressCipher, cipher_for
@@ -59,7 +61,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _engine_options(url: str) -> dict:
+def _engine_options(url: str) -> dict[str, Any]:  # create_async_engine keyword arguments
     if url.startswith("sqlite"):
         # SQLite has one writer: one connection queues sessions in the pool rather than
         # letting several connections spin on the file lock.
@@ -70,7 +72,7 @@ def _engine_options(url: str) -> dict:
     return {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # Cascading deletes (erasure) need foreign keys on; WAL lets readers run beside the writer;
     # in WAL, synchronous=NORMAL survives a crash of the process (not of the machine) and
     # saves an fsync per commit.

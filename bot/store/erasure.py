@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,9 @@ from bot.store.models import (
     OutboxItem,
     Ticket,
 )
+
+if TYPE_CHECKING:
+    from bot.store.db import Database
 
 # Platform ids of an erased person's messages: a platform retrying one of them (the
 # OUBLIE webhook itself, say) must not bring the person back nor confirm twice.
@@ -61,7 +65,7 @@ async def erase_person(session: AsyncSession, contact_id: int, remember_ids: boo
     await session.execute(delete(Contact).where(Contact.id == contact_id))
 
 
-async def checkpoint(database) -> None:  # noqa: ANN001 - bot.store.db.Database
+async def checkpoint(database: Database) -> None:
     """After an erasure on SQLite: copy the write-ahead log into the database file and
     empty it, so the erased text does not linger in the log until a later checkpoint."""
     if database.dialect != "sqlite":

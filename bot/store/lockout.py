@@ -10,8 +10,20 @@ across gateway processes and restarts; a right password takes its own attempt ba
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, case, delete, update
+from sqlalchemy import (
+    Column,
+    CursorResult,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +52,7 @@ async def count_attempt(
     """Count one login attempt; when the account or the address is over its allowance,
     the moment both are unlocked again, else None. The caller commits."""
     keys = attempt_keys(name, address)
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = dialect.insert(ATTEMPTS).values(
         [{"key": key, "attempts": 1, "window_start": now} for key in sorted(keys)]
     )
@@ -71,7 +83,7 @@ async def take_back_attempt(session: AsyncSession, name: str, address: str) -> N
 async def forget_old_attempts(session: AsyncSession, now: datetime) -> int:
     """Delete counters whose window has ended; returns how many."""
     result = await session.execute(delete(ATTEMPTS).where(ATTEMPTS.c.window_start <= now - LOCKOUT))
-    return result.rowcount or 0
+    return cast("CursorResult[()]", result).rowcount or 0  # a DELETE answers a CursorResult
 
 
 def _aware(moment: datetime, now: datetime) -> datetime:

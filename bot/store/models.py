@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -20,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
+    __table__: ClassVar[Table]  # every model maps one table (FromClause in SQLAlchemy's types)
     type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
 
 

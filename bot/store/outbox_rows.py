@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import String, Table, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,7 @@ class ClaimedItem:
     id: int
     contact_id: int | None
     address: Address
-    payload: dict
+    payload: dict[str, Any]  # JSON, as the outbox column stores it
     attempts: int
     lane: str
 
@@ -74,7 +75,9 @@ class OutboxRows:
         )
         return items[0]
 
-    async def queue_to_address(self, address: Address, payload: dict, now: datetime) -> OutboxItem:
+    async def queue_to_address(
+        self, address: Address, payload: dict[str, Any], now: datetime
+    ) -> OutboxItem:
         """Queue a message to an address that is not a resident (e.g. the mediators' group)."""
         item = OutboxItem(
             channel=address.channel,
@@ -176,7 +179,11 @@ class OutboxRows:
         ]
 
     async def digest_backlog(
-        self, lane: str, now: datetime, above: int, digest: Callable[[dict[str, int]], dict]
+        self,
+        lane: str,
+        now: datetime,
+        above: int,
+        digest: Callable[[dict[str, int]], dict[str, Any]],
     ) -> int:
         """When more than `above` rows wait in `lane`, replace them with one row whose
         payload `digest` makes from their count by kind ("ticket", "message"...; "" when

@@ -57,7 +57,7 @@ async def due_unprocessed(
 async def record_failed_turn(session: AsyncSession, message_id: int, now: datetime) -> int:
     """Count a failed turn and set the next attempt; returns the attempts so far."""
     attempts = (
-        await session.execute(select(MESSAGES.c.turn_attempts).where(MESSAGES.c.id == message_id))
+        await session.execute(select(Message.turn_attempts).where(Message.id == message_id))
     ).scalar()
     if attempts is None:  # erased meanwhile
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Insert, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +83,7 @@ class Repository(OutboxRows):
         )
         found = (await self.session.execute(touch)).scalars().first()
         if found is not None:
-            return found
+            return int(found)
         create = self._insert(CONTACTS).values(
             channel=address.channel,
             address_hash=hashes[0],
@@ -97,13 +97,13 @@ class Repository(OutboxRows):
             create.on_conflict_do_nothing().returning(CONTACTS.c.id)
         )
         # None: created meanwhile by a concurrent turn, whose commit the insert waited for.
-        return created.scalar() or (await self.session.execute(touch)).scalars().first()
+        return int(created.scalar() or (await self.session.execute(touch)).scalars().first())
 
     async def get_or_create_contact(
         self, address: Address, now: datetime, language: str = "fr"
     ) -> Contact:
         contact_id = await self.contact_id_for(address, now, language)
-        return await self.session.get(Contact, contact_id, populate_existing=True)
+        return await self.session.get_one(Contact, contact_id, populate_existing=True)
 
     def address_of(self, contact: Contact) -> Address:
         return Address(contact.channel, self.cipher.decrypt(contact.address_encrypted))
@@ -126,7 +126,7 @@ class Repository(OutboxRows):
     # -- messages ---------------------------------------------------------------------------
     async def store_inbound(self, contact_id: int, inbound: InboundMessage) -> int | None:
         """Store an inbound message once; its id, or None when this platform id was stored."""
-        payload: dict = {}
+        payload: dict[str, object] = {}
         if inbound.location:
             payload["location"] = [inbound.location.latitude, inbound.location.longitude]
         if inbound.choice:
@@ -144,12 +144,14 @@ class Repository(OutboxRows):
             created_at=inbound.received_at,
         )
         stored = await self.session.execute(store.on_conflict_do_nothing().returning(MESSAGES.c.id))
-        return stored.scalar()
+        message_id = stored.scalar()
+        return None if message_id is None else int(message_id)
 
-    def _insert(self, table: Table) -> Insert:
+    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """An INSERT that can take ON CONFLICT DO NOTHING, on either database."""
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}[self.session.bind.dialect.name]
-        return dialect.insert(table)
+        if self.session.get_bind().dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
 
     async def unprocessed_inbound(self, limit: int = 100) -> list[Message]:
         query = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +117,12 @@ def _pack(weights: Iterable[int]) -> int:
     return packed
 
 
-def save(path: Path, classes: Sequence[str], weights: dict, bias: Sequence[float]) -> None:
+def save(
+    path: Path,
+    classes: Sequence[str],
+    weights: Mapping[str, Sequence[float]],
+    bias: Sequence[float],
+) -> None:
     """Write a model as gzipped JSON with integer weights; byte-identical for the same input."""
     data = {
         "classes": list(classes),

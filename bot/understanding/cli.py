@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from bot.content.language import INTENTS
@@ -20,7 +20,9 @@ SHORT_NAMES = {"find_place": "place", "housing_internet": "housing", "find_media
                "out_of_scope": "oos"}  # fmt: skip
 
 
-def add_understanding_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_understanding_commands(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
     """Register `understand` and `eval FILE.jsonl` on the main parser."""
     understand = subparsers.add_parser(
         "understand", help="read messages on stdin (lines or JSONL with `text`), print JSON"
@@ -46,7 +48,7 @@ def load_understander() -> Understander:
     return Understander.from_content(load_content(Path(os.environ.get("CONTENT_DIR", "content"))))
 
 
-def predict(understander: Understander, text: str, mode: str = "both") -> dict:
+def predict(understander: Understander, text: str, mode: str = "both") -> dict[str, object]:
     """The JSON object printed for one message."""
     result = understander.understand(text, mode=mode)
     return {
@@ -111,7 +113,7 @@ def run_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def three_way(table: dict, paths: list[Path]) -> str:
+def three_way(table: Mapping[tuple[Path, str], Scores], paths: list[Path]) -> str:
     """Intent accuracy, macro-F1 and fully correct per set, for the rules, the model and both."""
     head = f"{'set':<16}{'n':>5}" + "".join(
         f"  {m + ' intent':>13}{'F1':>6}{'full':>6}" for m in MODES
@@ -157,7 +159,7 @@ def report(scores: Scores) -> str:
         lines.append(f"{SHORT_NAMES[gold]:<9}{row}")
     lines += ["", f"errors ({len(scores.errors)})"]
     for error in scores.errors:
-        gold, got = error["gold"], error["got"]
-        diff = ", ".join(f"{k}: {gold.get(k)!r} -> {got.get(k)!r}" for k in error["wrong"])
-        lines.append(f"{error['id']}: {diff} | {gold['text']}")
+        expected, got = error["gold"], error["got"]
+        diff = ", ".join(f"{k}: {expected.get(k)!r} -> {got.get(k)!r}" for k in error["wrong"])
+        lines.append(f"{error['id']}: {diff} | {expected['text']}")
     return "\n".join(lines)

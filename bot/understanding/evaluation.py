@@ -7,8 +7,21 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from bot.content.language import INTENTS
+
+Record = Mapping[str, Any]  # one labelled message or prediction, as read from JSON Lines
+
+
+class Miss(TypedDict):
+    """A message with at least one wrong field."""
+
+    id: object
+    wrong: list[str]
+    gold: Record
+    got: Record
+
 
 LEADING = frozenset(
     [
@@ -73,7 +86,7 @@ class Scores:
     slot_seen: Counter[str] = field(default_factory=Counter)
     slot_correct: Counter[str] = field(default_factory=Counter)
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
-    errors: list[dict] = field(default_factory=list)
+    errors: list[Miss] = field(default_factory=list)
 
     def macro_f1(self) -> float:
         """Mean F1 over the seven intents (an intent never seen nor predicted is skipped)."""
@@ -96,14 +109,14 @@ class Scores:
         return self.slot_correct[name] / seen if seen else 1.0
 
 
-def slot_correct(slot: str, predicted: Mapping, gold: Mapping) -> bool:
+def slot_correct(slot: str, predicted: Record, gold: Record) -> bool:
     """One slot compared as the guide says (near with its own rule)."""
     if slot == "near":
         return near_matches(predicted.get("near"), gold.get("near"))
     return predicted.get(slot) == gold.get(slot)
 
 
-def score(pairs: Iterable[tuple[Mapping, Mapping]]) -> Scores:
+def score(pairs: Iterable[tuple[Record, Record]]) -> Scores:
     """Score (prediction, gold) pairs; slots count only where the intent is right."""
     scores = Scores()
     for predicted, gold in pairs:

@@ -301,6 +301,11 @@ def _only_social(s: Signals) -> bool:
     return len(rest) <= MAX_LEFT
 
 
+def another_calls_back(s: Signals) -> bool:
+    """A person named only as someone else's call back ("il doit rappeler"): no request."""
+    return s.has("human") and not _person_requested(s)
+
+
 def _person_requested(s: Signals) -> bool:
     """A person asked for, not "il doit rappeler" (another's call back)."""
     return any(
@@ -320,8 +325,11 @@ def _person_asked(s: Signals) -> bool:
     """A person asked outside "tu es un robot (ou une vraie personne) ?", a question about us."""
     spans = [(h.start, h.end) for h in s.hits.get("identity", ())]
     alternative = {b + 1 for _, b in spans if s.words[b : b + 1] in (["ou"], ["or"])}
+    # "vous êtes qui ? un humain ?": the person named right after the question is about us
+    after = {b for _, b in spans}
     return any(
         not any(a <= h.start and h.end <= b for a, b in spans)
         and not any(start <= h.start <= start + 1 for start in alternative)
+        and not any(end <= h.start <= end + 2 for end in after)
         for h in s.hits.get("human", ())
     )

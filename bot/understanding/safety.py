@@ -10,6 +10,7 @@ from bot.understanding.cues import Hit
 if TYPE_CHECKING:
     from bot.understanding.intents import Signals
 
+CHILD_WINDOW = 5  # words between a child and a blow told about them
 SHORT = 4  # "AVC !" is a stroke only in a message about that long
 
 # When a message says several kinds, the one whose number matters most is given first:
@@ -36,6 +37,11 @@ def emergency_kind(s: Signals) -> str | None:
     for hit in s.hits.get("unresponsive", ()):
         if any(f.end <= hit.start for f in falls):
             hits.append(Hit("emergency", "medical", hit.start, hit.end))
+    # "le voisin frappe son petit", "l'enfant a des bleus": a child and a blow, close together
+    harms = [h for h in s.hits.get("child_harm", ()) if not _starts_in(h, blocked)]
+    for child in s.hits.get("child_person", ()):
+        if any(abs(h.start - child.start) <= CHILD_WINDOW for h in harms):
+            hits.append(Hit("emergency", "child", child.start, child.end))
     if len(s.words) <= SHORT:
         short = s.hits.get("emergency_short", ())
         hits += [Hit("emergency", "medical", h.start, h.end) for h in short]
@@ -54,6 +60,8 @@ def is_scam(s: Signals) -> bool:
     report, sender = s.has("scam_report"), s.has("scam_sender")
     return (
         s.has("scam_done")
+        or s.has("scam_after")
+        and (ask or pay)
         or spam >= 2
         or bool(spam)
         and (ask or sender or pay)

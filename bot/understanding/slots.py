@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Sequence
+from typing import cast
 
 from bot.understanding.cues import Hit
 from bot.understanding.intents import Signals
@@ -31,13 +32,14 @@ def topic_of(s: Signals) -> str:
     hits = s.hits.get("topic", ())
     if not hits:
         return "other"
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     first: dict[str, int] = {}
     for hit in hits:
+        topic = cast(str, hit.value)  # a topic cue always names its topic
         # a longer phrase is more specific: "médecin traitant" beats "partir à la retraite"
         weight = 1.0 + PHRASE_BONUS * (hit.end - hit.start - 1)
-        weights[hit.value] += weight * (VAGUE_TOPIC_WEIGHT if hit.value == "other" else 1.0)
-        first.setdefault(hit.value, hit.start)
+        weights[topic] += weight * (VAGUE_TOPIC_WEIGHT if topic == "other" else 1.0)
+        first.setdefault(topic, hit.start)
     return max(weights, key=lambda t: (weights[t], -first[t]))
 
 
@@ -90,7 +92,7 @@ def near_of(
     A place after a correction ("non pardon") replaces those before it; when `going` (a
     find_place message), home ("j'habite à X") gives way to another place named.
     """
-    after = set()
+    after: set[int] = set()
     for hit in s.hits.get("preposition", ()):
         end = hit.end
         while end < len(s.words) and s.words[end] in ARTICLES:
@@ -110,7 +112,7 @@ def near_of(
         homes = [c.end for c in s.hits.get("lives_at", ())]
         hits = [h for h in hits if not any(0 <= h.start - e <= HOME_GAP for e in homes)] or hits
     specific = [h for h in hits if h.entry or not places.is_generic(tokens, h)]
-    chosen = (specific or hits or [None])[0]
+    chosen = next(iter(specific or hits), None)
     if chosen is None:
         return None
     return Near(text[tokens[chosen.start].start : tokens[chosen.end - 1].end], chosen.entry)

@@ -154,7 +154,7 @@ def build(
     words_of: Callable[[str], Sequence[str]],
     path: Path = MODEL_FILE,
     sets: Sequence[str] = TRAINING_SETS,
-) -> dict:
+) -> dict[str, int]:
     """Generate the corpus, train, write the model file; returns what was done."""
     rng = random.Random(SEED)
     examples = corpus(folder, language, rng, sets)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.content.language import Language
 from bot.content.model import GazetteerEntry
@@ -14,7 +14,7 @@ from bot.understanding import context
 from bot.understanding.classifier import MODEL_FILE, IntentModel
 from bot.understanding.cues import CueIndex, Hit, Pattern, compile_phrase
 from bot.understanding.examples import ExampleIndex
-from bot.understanding.intents import Decision, Signals, decide
+from bot.understanding.intents import Decision, Signals, another_calls_back, decide
 from bot.understanding.languages import language_of
 from bot.understanding.model import CLARIFY_BELOW, Near, Pending, Understood
 from bot.understanding.normalise import Normaliser, Token
@@ -23,12 +23,18 @@ from bot.understanding.slots import near_of, open_now_of, service_of, topic_of
 from bot.understanding.social import social_of
 from bot.understanding.spelling import Speller
 
+if TYPE_CHECKING:
+    from bot.content import Content
+
 PLACE_CONCEPTS = (
     "preposition", "generic_place", "street", "not_a_place", "lives_at", "correction",
     "works_at",
 )  # fmt: skip
 # look-alikes and scam senders name no intent: their words may still be part of a place name
-NOT_INTENT = ("not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive")
+NOT_INTENT = (
+    "not_emergency", "scam_sender", "scam_spam", "fall", "unresponsive", "child_person",
+    "child_harm",
+)  # fmt: skip
 NEAR_INTENTS = frozenset({"find_place", "housing_internet", "find_mediator"})
 SHOUTED_STOP = frozenset({"STOP", "ARRET", "ARRÊT", "STOPP", "UNSUBSCRIBE"})
 NOT_A_LEARN = frozenset({"en", "au", "le"})  # "dossier en cours" is not a course
@@ -67,7 +73,9 @@ class Understander:
         self.model = shipped_model() if model is True else model or None
         self.normaliser = Normaliser(language.rewrites)
         compile_ = self._compile
-        cues = [(c, None, compile_(p)) for c, ps in language.cues.items() for p in ps]
+        cues: list[tuple[str, str | None, Pattern]] = [
+            (c, None, compile_(p)) for c, ps in language.cues.items() for p in ps
+        ]
         named = (
             ("topic", language.topics),
             ("service", language.services),
@@ -110,7 +118,7 @@ class Understander:
         return compile_phrase(phrase, self.normaliser)
 
     @classmethod
-    def from_content(cls, content: Any) -> Understander:
+    def from_content(cls, content: Content) -> Understander:
         """Build from a loaded content base (its `gazetteer` and `language`)."""
         return cls(content.gazetteer, content.language)
 
@@ -153,7 +161,9 @@ class Understander:
             opinion = self.model.opinion(signals.words)
             # the model only names a request: hello, STOP and "unclear" need the rules' words
             sure = opinion.probability >= ACCEPT and opinion.words_known >= MIN_KNOWN
-            if sure and opinion.intent in REQUESTS:
+            # "il doit rappeler" is another's call back: the model may not make it a request
+            callback = opinion.intent == "talk_to_human" and another_calls_back(signals)
+            if sure and opinion.intent in REQUESTS and not callback:
                 decision = Decision(opinion.intent, round(min(CERTAIN, opinion.probability), 2))
         if decision.confidence <= 0.3:
             decision = self._nearest_example(signals) or decision
@@ -177,6 +187,7 @@ class Understander:
             privacy_action=decision.privacy_action,
             language=language_of(text),
             place=self._place(near, tokens, text, signals),
+            file_status=intent == "find_mediator" and signals.has("file_status"),
         )
         if pending is None or intent == "privacy" or decision.emergency:
             return understood
