@@ -67,7 +67,8 @@ async def test_signed_random_forms_get_200_or_400_never_a_crash(gateway, form) -
     after = await inbound_rows(gateway)
     if form.get("MessageSid") and form.get("From"):
         assert response.status == 200
-        assert form["MessageSid"] in after  # stored now, or already by an earlier example
+        if ":" not in form["From"]:  # `x:…` is another Twilio channel's (whatsapp:), not SMS
+            assert form["MessageSid"] in after  # stored now, or already by an earlier example
     else:
         assert response.status == 400
         assert after == before
