@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.channels import sms
 from bot.content.language import INTENTS
+from bot.gateway.intake import MAX_ADDRESS, MAX_PLATFORM_ID
 from bot.gateway.server import RUNTIME
 from bot.store.models import Message
 from bot.understanding import Pending, Understander
@@ -65,7 +66,8 @@ async def test_signed_random_forms_get_200_or_400_never_a_crash(gateway, form) -
     before = await inbound_rows(gateway)
     response = await gateway.client.post(sms.INBOUND_PATH, data=form, headers=headers)
     after = await inbound_rows(gateway)
-    if form.get("MessageSid") and form.get("From"):
+    sid, sender = form.get("MessageSid", ""), form.get("From", "")
+    if 0 < len(sid) <= MAX_PLATFORM_ID and 0 < len(sender) <= MAX_ADDRESS:
         assert response.status == 200
         if ":" not in form["From"]:  # `x:…` is another Twilio channel's (whatsapp:), not SMS
             assert form["MessageSid"] in after  # stored now, or already by an earlier example
