@@ -147,7 +147,13 @@ class OutboxRows:
         query = (
             select(OUTBOX, CONTACTS.c.opted_out)
             .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
-            .where(OUTBOX.c.id.in_(heads.scalar_subquery()))
+            .where(
+                OUTBOX.c.id.in_(heads.scalar_subquery()),
+                # Again on the locked row itself: PostgreSQL re-checks these after waiting
+                # for another process's claim, which has pushed next_attempt_at past now.
+                OUTBOX.c.status.in_(("pending", "sending")),
+                OUTBOX.c.next_attempt_at <= now,
+            )
             .order_by(OUTBOX.c.id)  # creation order: a lane's rows are sent in this order
             .with_for_update(skip_locked=True, of=OUTBOX)
         )
