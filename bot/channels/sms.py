@@ -42,10 +42,15 @@ log = logging.getLogger("aiguillage.sms")
 
 def disabled_reason(settings: Settings) -> str | None:
     """Why SMS cannot run with these settings, or None."""
+    return twilio_missing(settings, "TWILIO_FROM_NUMBER", settings.twilio_from_number)
+
+
+def twilio_missing(settings: Settings, sender_name: str, sender: str | None) -> str | None:
+    """The Twilio settings a sender of ours lacks (its own sender setting included)."""
     required = {
         "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
-        "TWILIO_FROM_NUMBER": settings.twilio_from_number,
+        sender_name: sender,
         "PUBLIC_BASE_URL": settings.public_base_url,  # Twilio signs the public URL it calls
     }
     missing = [name for name, value in required.items() if not value]

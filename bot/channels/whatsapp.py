@@ -56,14 +56,7 @@ log = logging.getLogger("aiguillage.whatsapp")
 
 def disabled_reason(settings: Settings) -> str | None:
     """Why WhatsApp cannot run with these settings, or None."""
-    required = {
-        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
-        "TWILIO_WHATSAPP_FROM": settings.twilio_whatsapp_from,
-        "PUBLIC_BASE_URL": settings.public_base_url,  # Twilio signs the public URL it calls
-    }
-    missing = [name for name, value in required.items() if not value]
-    return f"{', '.join(missing)} not set" if missing else None
+    return sms.twilio_missing(settings, "TWILIO_WHATSAPP_FROM", settings.twilio_whatsapp_from)
 
 
 def mask(value: str) -> str:

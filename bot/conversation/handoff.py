@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from opening_hours import State
 
+from bot.mediation.tickets import Announcer
 from bot.messages import Reply
 from bot.spoken import aware, local, spoken_moment
 from bot.store.models import Contact, Message, Ticket
@@ -24,25 +25,15 @@ ACK_AGAIN_AFTER = timedelta(hours=2)  # a resident still writing hours later is 
 ASKED_AGAIN_AFTER = timedelta(minutes=1)  # "allo ??" is always answered, a burst once
 
 
-class Notifier(Protocol):
-    """Tells mediators about tickets (e.g. posts in their Telegram group)."""
+class Notifier(Announcer, Protocol):
+    """Tells mediators about tickets (e.g. posts in their Telegram group), and announces
+    actions on them (`post`, from `Announcer`)."""
 
     async def ticket_opened(self, repo: Repository, ticket: Ticket, now: datetime) -> None: ...
 
     async def ticket_message(
         self, repo: Repository, ticket: Ticket, message: Message, now: datetime
     ) -> None: ...
-
-    async def post(
-        self,
-        repo: Repository,
-        text: str,
-        now: datetime,
-        ticket: Ticket | None = None,
-        kind: str = "",
-    ) -> None:
-        """Announce an action on a ticket (`bot.mediation.tickets.Announcer`)."""
-        ...
 
 
 async def open_handoff(
