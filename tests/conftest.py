@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from bot.crypto import AddressCipher
@@ -32,3 +35,11 @@ async def bot(sqlite_database):
     from tests.harness import ConversationBot
 
     return ConversationBot(sqlite_database)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped content base, to change in a test."""
+    target = tmp_path / "content"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "content", target)
+    return target

@@ -7,7 +7,6 @@ and the DILA phone number are made up.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -22,13 +21,6 @@ from bot.content.importer import import_places
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "content"
 TODAY = date(2026, 11, 28)
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
 
 
 def places_of(content_dir: Path) -> dict[str, dict[str, str]]:

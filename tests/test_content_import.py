@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from bot.content.places import PLACES_FILE
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "content"
 TODAY = date(2026, 11, 28)
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
 
 
 def test_v01_csv_maps_the_old_vocabulary(content_copy):
