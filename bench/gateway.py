@@ -3,6 +3,7 @@
     .venv/bin/python bench/gateway.py                 # bare and gateway alternating, twice
     .venv/bin/python bench/gateway.py --quick         # 20 messages at concurrency 2 on SQLite
     .venv/bin/python bench/gateway.py --tree ../old   # the gateway of another checkout
+    .venv/bin/python bench/gateway.py --rounds 0      # only the counting pass (CPU, round trips)
 
 Each message comes from a new number with a text of tests/data/dev.jsonl; the gateway
 stores it, answers it and its outbox sends the reply to a fake Twilio on loopback, which
@@ -47,7 +48,7 @@ COUNT_SECONDS = 2.0  # the counting pass, through the proxy, closed loop
 WARM_UP = 30  # messages at concurrency 5 before measuring a gateway (checked, not shown)
 ROUNDS = 2
 STALL = 30.0  # seconds without a new reply after which the missing ones count as lost
-GRACE = 0.5  # seconds to wait after the last expected reply, for a duplicate to show up
+QUIET = 1.0  # seconds without a new reply after the last expected one: the run is over
 
 
 @dataclass(frozen=True)
@@ -152,20 +153,19 @@ GATEWAYS = {"postgresql": postgres_gateway, "sqlite": sqlite_gateway}
 async def arrivals(
     twilio: TimedTwilio, sent: list[Sent], expected: dict[str, int]
 ) -> dict[str, list[float]]:
-    """Wait until every acknowledged message's bodies have reached the fake Twilio (or no new
-    body came for STALL seconds), then a little more for a duplicate to show up."""
+    """Wait until every acknowledged message's bodies have reached the fake Twilio, then
+    until no body has come for QUIET seconds (a duplicate, or the reply to a webhook the
+    client gave up on but the gateway stored); give up after STALL seconds without one."""
     wanted = sum(expected[s.message.text] for s in sent if s.status == 200)
     senders = [s.message.sender for s in sent]
     progress, seen = time.perf_counter(), -1
-    while time.perf_counter() - progress < STALL:
-        now = sum(len(twilio.arrivals.get(n, ())) for n in senders)
-        if now >= wanted:
-            break
-        if now > seen:
-            progress, seen = time.perf_counter(), now
+    while True:
+        count = sum(len(twilio.arrivals.get(n, ())) for n in senders)
+        if count > seen:
+            progress, seen = time.perf_counter(), count
+        elif time.perf_counter() - progress >= (QUIET if count >= wanted else STALL):
+            return {n: list(twilio.arrivals.get(n, ())) for n in senders}
         await asyncio.sleep(0.05)
-    await asyncio.sleep(GRACE)
-    return {n: list(twilio.arrivals.get(n, ())) for n in senders}
 
 
 def figures(
@@ -177,22 +177,25 @@ def figures(
     got: dict[str, list[float]] | None = None,
     expected: dict[str, int] | None = None,
 ) -> Figures:
-    """The row of one run; `got` and `expected` are None for the bare endpoint."""
+    """The row of one run; `got` and `expected` are None for the bare endpoint, whose CPU
+    is per request, where a gateway's is per answered message (all its bodies received)."""
     first = min(s.start for s in sent)
     acked = max(s.start + s.latency for s in sent)
     errors = sum(s.status != 200 for s in sent)
     lost = twice = 0
-    replies = []
+    answered, replies = len(sent), []
     answered_rate = reply = None
     if got is not None and expected is not None:
+        answered = 0
         for s in sent:
             bodies, wanted = got[s.message.sender], expected[s.message.text]
+            answered += len(bodies) >= wanted
             lost += len(bodies) < wanted and s.status == 200
             twice += len(bodies) > wanted
             if bodies:
                 replies.append(max(bodies) - s.start)
         last = max((max(b) for b in got.values() if b), default=acked)
-        answered_rate = len(sent) / (last - first)
+        answered_rate = answered / (last - first)
         reply = percentiles(replies) if replies else None
     return Figures(
         run=run,
@@ -201,8 +204,8 @@ def figures(
         count=len(sent),
         webhook_rate=len(sent) / (acked - first),
         answered_rate=answered_rate,
-        cpu_ms=spent.cpu * 1e3 / len(sent),
-        round_trips=spent.flights / len(sent) if target.proxy else None,
+        cpu_ms=spent.cpu * 1e3 / max(answered, 1),
+        round_trips=spent.flights / max(answered, 1) if target.proxy else None,
         webhook=percentiles([s.latency for s in sent]),
         reply=reply,
         callbacks=(spent.callbacks, 2 * spent.bodies) if target.twilio else None,
@@ -301,25 +304,31 @@ async def bench(tree: Tree) -> AsyncIterator[Bench]:
         yield b
 
 
+async def alternate(b: Bench, tree: Tree, rounds: int, only: str | None) -> None:
+    """The bare endpoint and the gateways, one run each in turn, `rounds` times."""
+    async with AsyncExitStack() as stack:
+        ceiling = Target("bare", await stack.enter_async_context(bare()))
+        gateways = [
+            await stack.enter_async_context(start(tree))
+            for name, start in GATEWAYS.items()
+            if only in (None, name)
+        ]
+        for target in gateways:
+            await b.warm_up(target)
+        for n in range(1, rounds + 1):
+            await b.closed(str(n), ceiling, CONCURRENCY, SECONDS)
+            for target in gateways:
+                await b.closed(str(n), target, CONCURRENCY, SECONDS)
+                if target.name == "postgresql":
+                    await b.open(str(n), target)
+
+
 async def full(tree: Tree, rounds: int, only: str | None) -> list[Figures]:
     """Bare and gateways alternating, `rounds` times; then the counting pass."""
     async with bench(tree) as b:
         print(f"machine: {machine()}\n\n{HEADER}", flush=True)
-        async with AsyncExitStack() as stack:
-            ceiling = Target("bare", await stack.enter_async_context(bare()))
-            gateways = [
-                await stack.enter_async_context(start(tree))
-                for name, start in GATEWAYS.items()
-                if only in (None, name)
-            ]
-            for target in gateways:
-                await b.warm_up(target)
-            for n in range(1, rounds + 1):
-                await b.closed(str(n), ceiling, CONCURRENCY, SECONDS)
-                for target in gateways:
-                    await b.closed(str(n), target, CONCURRENCY, SECONDS)
-                    if target.name == "postgresql":
-                        await b.open(str(n), target)
+        if rounds:
+            await alternate(b, tree, rounds, only)
         if only in (None, "postgresql"):
             async with counted_postgres(tree) as counted:
                 await b.warm_up(counted)
@@ -356,7 +365,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 messages, SQLite only")
     parser.add_argument("--tree", type=Path, default=ROOT, help="checkout whose gateway runs")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="bare/gateway alternations")
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS, help="bare/gateway alternations (0: count only)"
+    )
     parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database")
     args = parser.parse_args()
     tree = Tree.at(args.tree)
