@@ -70,12 +70,13 @@ LEGEND = """\
 hook/s: webhooks answered 200 per second; done/s: messages answered per second (first
 webhook sent to last SMS body received by the fake Twilio); cpu ms: the server process's
 own CPU (utime+stime) over the run, status callbacks and background work included, per
-answered message (per request for bare); rt: database round trips per answered message, counted by a proxy between the gateway and
-PostgreSQL in a separate pass (postgresql*: not in the throughput runs, the proxy costs
-latency), "-" for SQLite (in-process); callbacks: `sent`+`delivered` status callbacks
-answered 2xx / due (two per SMS body); err: webhooks not answered 200 (refused, reset, no
-answer in 15 s); lost / twice: acknowledged messages whose number got fewer / more bodies
-than the engine gives. Any of these, or a callback not answered, makes the bench exit 1."""
+answered message (per request for bare); rt: database round trips per answered message,
+counted by a proxy between the gateway and PostgreSQL in a separate pass (postgresql*: not
+in the throughput runs, the proxy costs latency), "-" for SQLite (in-process); callbacks:
+`sent`+`delivered` status callbacks answered 2xx / due (two per SMS body); err: webhooks
+not answered 200 (refused, reset, no answer in 15 s); lost / twice: acknowledged messages
+whose number got fewer / more bodies than the engine gives. Any of these, or a callback
+not answered, makes the bench exit 1."""
 
 
 @dataclass(frozen=True)
