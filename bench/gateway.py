@@ -48,7 +48,8 @@ COUNT_SECONDS = 2.0  # the counting pass, through the proxy, closed loop
 WARM_UP = 30  # messages at concurrency 5 before measuring a gateway (checked, not shown)
 ROUNDS = 2
 STALL = 30.0  # seconds without a new reply after which the missing ones count as lost
-QUIET = 1.0  # seconds without a new reply after the last expected one: the run is over
+QUIET, IDLE = 1.0, 0.1  # the run is over: no reply and under 10 % of a core for 1 s
+DRAIN = 300.0  # seconds to wait for that at most
 
 
 @dataclass(frozen=True)
@@ -151,21 +152,38 @@ GATEWAYS = {"postgresql": postgres_gateway, "sqlite": sqlite_gateway}
 
 
 async def arrivals(
-    twilio: TimedTwilio, sent: list[Sent], expected: dict[str, int]
+    target: Target, sent: list[Sent], expected: dict[str, int]
 ) -> dict[str, list[float]]:
-    """Wait until every acknowledged message's bodies have reached the fake Twilio, then
-    until no body has come for QUIET seconds (a duplicate, or the reply to a webhook the
-    client gave up on but the gateway stored); give up after STALL seconds without one."""
+    """Wait until every acknowledged message's bodies have reached the fake Twilio (or none
+    came for STALL seconds), then until the gateway is idle."""
+    assert target.twilio is not None
+    got = target.twilio.arrivals
     wanted = sum(expected[s.message.text] for s in sent if s.status == 200)
     senders = [s.message.sender for s in sent]
+
+    def received() -> int:
+        return sum(len(got.get(n, ())) for n in senders)
+
     progress, seen = time.perf_counter(), -1
-    while True:
-        count = sum(len(twilio.arrivals.get(n, ())) for n in senders)
+    while (count := received()) < wanted and time.perf_counter() - progress < STALL:
         if count > seen:
             progress, seen = time.perf_counter(), count
-        elif time.perf_counter() - progress >= (QUIET if count >= wanted else STALL):
-            return {n: list(twilio.arrivals.get(n, ())) for n in senders}
         await asyncio.sleep(0.05)
+    await idle(target.server.pid, received)
+    return {n: list(got.get(n, ())) for n in senders}
+
+
+async def idle(pid: int, received: Callable[[], int]) -> None:
+    """Wait until no body arrives and the gateway uses under IDLE of a core for QUIET
+    seconds: it may still be answering webhooks the client gave up on, or storing what it
+    spooled, work of this run that must not spill into the next (DRAIN seconds at most)."""
+    deadline = time.perf_counter() + DRAIN
+    while time.perf_counter() < deadline:
+        count, cpu = received(), cpu_seconds(pid)
+        await asyncio.sleep(QUIET)
+        if received() == count and cpu_seconds(pid) - cpu < IDLE * QUIET:
+            return
+    print(f"the gateway (pid {pid}) was still busy after {DRAIN:.0f} s", file=sys.stderr)
 
 
 def figures(
@@ -277,7 +295,7 @@ class Bench:
         sent = await drive()
         got = None
         if target.twilio is not None:
-            got = await arrivals(target.twilio, sent, self.expected)
+            got = await arrivals(target, sent, self.expected)
             await target.twilio.settled()
         after = Counters.of(target)
         spent = after - before
