@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
-from bench import memory, nearest, sms_cost, understanding
+from bench import gateway, memory, nearest, sms_cost, understanding
 from bench.pgproxy import CountingProxy
 from bench.processes import cpu_seconds
 from bot.content import load_content
 from bot.understanding import Understander
-from tests.databases import postgres_database
+from tests.databases import BACKENDS, migrated_database, postgres_database
 from tests.harness import CONTENT_DIR
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -55,6 +56,12 @@ async def test_proxy_counts_one_round_trip_per_query_answered():
             finally:
                 await connection.close()
         assert proxy.connections == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_unanswered_reads_the_schema(backend, tmp_path):
+    async with migrated_database(backend, tmp_path) as database:
+        assert await gateway.unanswered(database.url) == 0
 
 
 def test_cpu_seconds_of_this_process_grows():
