@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import asyncpg
@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.fake_sms import TimedTwilio  # noqa: E402
 from bench.load import PUBLIC, Sent, closed_loop, dev_texts, fixed_rate, residents  # noqa: E402
 from bench.pgproxy import CountingProxy  # noqa: E402
-from bench.processes import Server, Tree, bare, cpu_seconds, free_port, process  # noqa: E402
+from bench.processes import Probe, Server, Tree, bare, cpu_seconds, free_port, process  # noqa: E402
 from bench.report import HEADER, Figures, line, percentiles, summary  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER  # noqa: E402
@@ -116,6 +116,8 @@ async def gateway(
             TWILIO_FROM_NUMBER=FROM_NUMBER,
             TWILIO_API_BASE_URL=twilio_url,
         )
+        if tree.workers > 1 and make_url(database_url).get_backend_name() == "postgresql":
+            env["WORKERS"] = str(tree.workers)  # SQLite has one writer: one process
         try:
             async with process(name, [tree.python, "-m", "bot", "serve"], env, port) as server:
                 twilio.call_back(server.url, PUBLIC)
@@ -269,8 +271,8 @@ def figures(
 class Bench:
     """The client session, the stream of residents and the expected replies, shared."""
 
-    def __init__(self, session: ClientSession) -> None:
-        self.session = session
+    def __init__(self, session: ClientSession, probe: Probe) -> None:
+        self.session, self.probe = session, probe
         self.texts = dev_texts()
         self.messages = residents(self.texts)
         self.expected: dict[str, int] = {}
@@ -324,7 +326,7 @@ class Bench:
         show: bool = True,
     ) -> Figures:
         """One run: the load, then every reply and status callback, then the counters."""
-        before = Counters.of(target)
+        before, mark = Counters.of(target), len(self.probe.samples)
         sent = await drive()
         got = None
         if target.twilio is not None:
@@ -333,6 +335,7 @@ class Bench:
         after = Counters.of(target)
         spent = after - before
         row = figures(run, target, load, sent, spent, got, self.expected if got else None)
+        row = replace(row, reference_ms=self.probe.median_since(mark))
         self.checked.append(row)
         if row.failed:
             print(f"{target.name} {load}: see {target.server.log}", file=sys.stderr)
@@ -347,9 +350,12 @@ class Bench:
 @asynccontextmanager
 async def bench(tree: Tree) -> AsyncIterator[Bench]:
     """A client session without a connection limit, calibrated on the tree's engine."""
-    async with ClientSession(connector=TCPConnector(limit=0)) as session:
-        b = Bench(session)
-        print(f"gateway code: {tree.label()}; bot imported from {b.calibrate(tree)}")
+    connector = TCPConnector(limit=0)
+    async with ClientSession(connector=connector) as session, Probe().running() as probe:
+        b = Bench(session, probe)
+        code = b.calibrate(tree)
+        workers = f"; WORKERS={tree.workers} on PostgreSQL" if tree.workers > 1 else ""
+        print(f"gateway code: {tree.label()}; bot imported from {code}{workers}")
         yield b
 
 
@@ -418,8 +424,11 @@ def main() -> int:
         "--rounds", type=int, default=ROUNDS, help="bare/gateway alternations (0: count only)"
     )
     parser.add_argument("--only", choices=("postgresql", "sqlite"), help="one database")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes on PostgreSQL (WORKERS)"
+    )
     args = parser.parse_args()
-    tree = Tree.at(args.tree)
+    tree = Tree.at(args.tree, workers=args.workers)
     if args.quick:
         rows = asyncio.run(quick(tree))
     else:

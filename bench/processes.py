@@ -36,14 +36,15 @@ class Tree:
     path: Path
     python: str
     content: Path
+    workers: int = 1  # server processes on PostgreSQL (WORKERS), where the tree has them
 
     @classmethod
-    def at(cls, path: Path, content: Path | None = None) -> Tree:
+    def at(cls, path: Path, content: Path | None = None, workers: int = 1) -> Tree:
         """The checkout at `path`, with its own .venv when it has one (else this python), and
         its content unless another folder is given."""
         own = path / ".venv" / "bin" / "python"
         python = str(own) if own.exists() else sys.executable
-        return cls(path.resolve(), python, content or path.resolve() / "content")
+        return cls(path.resolve(), python, content or path.resolve() / "content", workers)
 
     def env(self, **more: str) -> dict[str, str]:
         """A clean environment with this tree's code first on the path."""
@@ -170,3 +171,46 @@ def bare() -> AsyncIterator[Server]:
     port = free_port()
     env = Tree.at(ROOT).env()
     return process("bare", [sys.executable, "-P", str(BENCH / "bare.py"), str(port)], env, port)
+
+
+PROBE = """
+import time
+while True:
+    start = time.thread_time()
+    sum(len(str(n)) for n in range(30_000))
+    print((time.thread_time() - start) * 1e4, flush=True)
+    time.sleep(0.1)
+"""
+
+
+class Probe:
+    """A small process measuring, ten times a second, the CPU time a fixed piece of
+    pure-Python work takes (in ms per 300,000 numbers, the reference work of `machine`):
+    how slow a CPU second is during a run, when other people's work shares the cores
+    (hyper-threads and caches); it costs about 5 % of a core."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Probe]:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", PROBE, stdout=asyncio.subprocess.PIPE
+        )
+        reader = asyncio.create_task(self._read(child))
+        try:
+            yield self
+        finally:
+            child.terminate()
+            await child.wait()
+            reader.cancel()
+
+    async def _read(self, child: asyncio.subprocess.Process) -> None:
+        assert child.stdout is not None
+        while line := await child.stdout.readline():
+            self.samples.append(float(line))
+
+    def median_since(self, mark: int) -> float | None:
+        """The median sample since `len(samples)` was `mark`."""
+        found = sorted(self.samples[mark:])
+        return found[len(found) // 2] if found else None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 Triple = tuple[float, float, float]
+QUIET_REFERENCE = 33.0  # ms: the probe's reference work on the quietest run seen
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Figures:
     errors: int  # webhooks not answered 200 (refused, reset, 15 s without an answer)
     lost: int  # acknowledged messages that got fewer bodies than the engine gives
     twice: int
+    reference_ms: float | None = None  # the probe's reference work during the run
 
     @property
     def failed(self) -> bool:
@@ -46,7 +48,7 @@ def percentiles(values: list[float]) -> Triple:
 HEADER = (
     f"{'run':<5} {'target':<11} {'load':>5} {'msgs':>5} {'hook/s':>6} {'done/s':>6} "
     f"{'cpu ms':>6} {'rt':>4} {'hook p50/95/99 ms':>17} {'reply p50/95/99 ms':>18} "
-    f"{'callbacks':>11} {'err':>4} {'lost':>4} {'twice':>5}"
+    f"{'callbacks':>11} {'err':>4} {'lost':>4} {'twice':>5} {'ref':>4}"
 )
 
 
@@ -59,10 +61,11 @@ def line(row: Figures) -> str:
     done = "-" if row.answered_rate is None else f"{row.answered_rate:.0f}"
     trips = "-" if row.round_trips is None else f"{row.round_trips:.1f}"
     calls = "-" if row.callbacks is None else "{}/{}".format(*row.callbacks)
+    reference = "-" if row.reference_ms is None else f"{row.reference_ms:.0f}"
     return (
         f"{row.run:<5} {row.target:<11} {row.load:>5} {row.count:>5} {row.webhook_rate:>6.0f} "
         f"{done:>6} {row.cpu_ms:>6.2f} {trips:>4} {ms(row.webhook):>17} {ms(row.reply):>18} "
-        f"{calls:>11} {row.errors:>4} {row.lost:>4} {row.twice:>5}"
+        f"{calls:>11} {row.errors:>4} {row.lost:>4} {row.twice:>5} {reference:>4}"
     )
 
 
@@ -76,7 +79,9 @@ in the throughput runs, the proxy costs latency), "-" for SQLite (in-process); c
 `sent`+`delivered` status callbacks answered 2xx / due (two per SMS body); err: webhooks
 not answered 200 (refused, reset, no answer in 15 s); lost / twice: acknowledged messages
 whose number got fewer / more bodies than the engine gives. Any of these, or a callback
-not answered, makes the bench exit 1."""
+not answered, makes the bench exit 1. ref: CPU ms a fixed piece of pure-Python work took
+during the run (a probe process, 10 times a second): CPU seconds are slower when other
+work shares the cores; "at ref 33" scales a CPU figure to the quietest reference seen."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,10 @@ def goals(rows: list[Figures]) -> list[Goal]:
         if r.target == "postgresql" and r.load == "c=10" and r.answered_rate and r.run in bare
     ]
     counted = [r.round_trips for r in rows if r.round_trips is not None]
+
+    def scaled(row: Figures) -> float | None:
+        return row.cpu_ms * QUIET_REFERENCE / row.reference_ms if row.reference_ms else None
+
     return [
         Goal(
             "PostgreSQL answered/s, c=10",

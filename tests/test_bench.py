@@ -28,15 +28,16 @@ def test_gateway_answers_each_message_once_and_gets_its_status_callbacks():
     result = subprocess.run(command, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     header, row = result.stdout.splitlines()[-2:]
-    assert header.split()[-4:] == ["callbacks", "err", "lost", "twice"]
+    assert header.split()[-5:] == ["callbacks", "err", "lost", "twice", "ref"]
     assert "cpu ms" in header and " rt " in header
     fields = row.split()
     assert fields[:3] == ["quick", "sqlite", "c=2"]
-    assert fields[-3:] == ["0", "0", "0"]  # webhooks not answered 200, lost, twice
-    answered, due = map(int, fields[-4].split("/"))
+    assert fields[-4:-1] == ["0", "0", "0"]  # webhooks not answered 200, lost, twice
+    answered, due = map(int, fields[-5].split("/"))
     assert answered == due >= 2 * 20  # `sent` and `delivered` for each body, at least one each
     assert float(fields[6]) > 0  # the server's CPU per message
     assert fields[7] == "-"  # no round trips counted on SQLite
+    assert float(fields[-1]) > 0  # the probe measured the machine during the run
 
 
 async def test_proxy_counts_one_round_trip_per_query_answered():
