@@ -435,10 +435,7 @@ def main() -> int:
         rows = asyncio.run(full(tree, args.rounds, args.only))
         print()
         print(summary(rows))
-    failed = any(
-        r.lost or r.twice or (r.callbacks and r.callbacks[0] != r.callbacks[1]) for r in rows
-    )
-    return 1 if failed else 0
+    return 1 if any(row.failed for row in rows) else 0
 
 
 if __name__ == "__main__":

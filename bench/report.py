@@ -84,6 +84,11 @@ during the run (a probe process, 10 times a second): CPU seconds are slower when
 work shares the cores; "at ref 33" scales a CPU figure to the quietest reference seen."""
 
 
+def number(value: float) -> str:
+    """Three significant digits or so, without an exponent."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
 @dataclass(frozen=True)
 class Goal:
     """A figure of issue 18, its values (one per round, or the counted pass) and its target."""
@@ -96,7 +101,8 @@ class Goal:
 
     def line(self) -> str:
         median = statistics.median(self.values)
-        measured = f"{median:.3g}{self.unit} ({', '.join(f'{v:.3g}' for v in self.values)})"
+        each = ", ".join(number(v) for v in self.values)
+        measured = f"{number(median)}{self.unit} ({each})"
         verdict = "" if self.met is None else "met" if self.met(median) else "missed"
         return f"{self.name:<50} {measured:<26} {self.target:<16} {verdict}"
 
@@ -115,7 +121,7 @@ def goals(rows: list[Figures]) -> list[Goal]:
         for r in rounds
         if r.target == "postgresql" and r.load == "c=10" and r.answered_rate and r.run in bare
     ]
-    counted = [r.round_trips for r in rows if r.round_trips is not None]
+    counted = [r.round_trips for r in rows if r.run == "count" and r.round_trips is not None]
 
     def scaled(row: Figures) -> float | None:
         return row.cpu_ms * QUIET_REFERENCE / row.reference_ms if row.reference_ms else None
