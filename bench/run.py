@@ -17,7 +17,7 @@ BENCH = Path(__file__).resolve().parent
 BENCHES = (
     ("Understanding (messages/s, one core)", "understanding.py"),
     ("Nearest places (one query)", "nearest.py"),
-    ("Gateway (signed SMS webhooks over loopback)", "gateway.py"),
+    ("Gateway (signed SMS webhooks and status callbacks over loopback)", "gateway.py"),
     ("SMS cost (encoding and segments)", "sms_cost.py"),
     ("Memory (gateway process)", "memory.py"),
 )
