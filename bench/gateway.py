@@ -386,6 +386,7 @@ async def full(tree: Tree, rounds: int, only: str | None) -> list[Figures]:
             await alternate(b, tree, rounds, only)
         if only in (None, "postgresql"):
             async with counted_postgres(tree) as counted:
+                b.messages = residents(b.texts)  # the same texts for every commit counted
                 await b.warm_up(counted)
                 await b.closed("count", counted, CONCURRENCY, COUNT_SECONDS)
         print(f"machine: {machine()}")
