@@ -4,6 +4,7 @@
     .venv/bin/python bench/gateway.py --quick         # 20 messages at concurrency 2 on SQLite
     .venv/bin/python bench/gateway.py --tree ../old   # the gateway of another checkout
     .venv/bin/python bench/gateway.py --rounds 0      # only the counting pass (CPU, round trips)
+    .venv/bin/python bench/gateway.py --workers 2     # WORKERS=2 on PostgreSQL
 
 Each message comes from a new number with a text of tests/data/dev.jsonl; the gateway
 stores it, answers it and its outbox sends the reply to a fake Twilio on loopback, which
@@ -119,7 +120,8 @@ async def gateway(
         if tree.workers > 1 and make_url(database_url).get_backend_name() == "postgresql":
             env["WORKERS"] = str(tree.workers)  # SQLite has one writer: one process
         try:
-            async with process(name, [tree.python, "-m", "bot", "serve"], env, port) as server:
+            command, log = [tree.python, "-m", "bot", "serve"], name.replace("*", "-counted")
+            async with process(log, command, env, port) as server:
                 twilio.call_back(server.url, PUBLIC)
                 yield Target(name, server, twilio, proxy, direct_url or database_url)
                 await twilio.settled()
