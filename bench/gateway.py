@@ -25,7 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, closing, contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -210,7 +210,8 @@ async def unanswered(url: str) -> int | None:
     location = make_url(url)
     try:
         if location.get_backend_name() == "sqlite":
-            with sqlite3.connect(f"file:{location.database}?mode=ro", uri=True) as connection:
+            read_only = f"file:{location.database}?mode=ro"
+            with closing(sqlite3.connect(read_only, uri=True)) as connection:
                 return int(connection.execute(UNANSWERED).fetchone()[0])
         connection = await asyncpg.connect(
             location.set(drivername="postgresql").render_as_string(False)
@@ -257,7 +258,7 @@ def figures(
         target=target.name,
         load=load,
         count=len(sent),
-        webhook_rate=len(sent) / (acked - first),
+        webhook_rate=(len(sent) - errors) / (acked - first),
         answered_rate=answered_rate,
         cpu_ms=spent.cpu * 1e3 / max(answered, 1),
         round_trips=spent.flights / max(answered, 1) if target.proxy else None,
