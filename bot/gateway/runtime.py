@@ -15,7 +15,7 @@ from typing import Any
 from bot.backend import DeliveryReport
 from bot.config import Settings
 from bot.content import ContentError, load_content
-from bot.conversation.engine import Accepted, Engine, utcnow
+from bot.conversation.engine import TURNS_AT_ONCE, Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
 from bot.delivery import Sender
 from bot.gateway.intake import check_storable
@@ -34,7 +34,6 @@ from bot.store.repository import Repository
 log = logging.getLogger("aiguillage")
 
 ACCEPT_SECONDS = 5.0  # a database slower than this to store a webhook counts as down
-TURN_SLOTS = 1  # turns answered at once by one process: see bench/README.md
 
 
 @dataclass
@@ -48,9 +47,11 @@ class Intake:
     wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
-    # behind hundreds of turns on the event loop; the others wait their turn, stored.
-    turn_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TURN_SLOTS))
+    # Turns are CPU-bound: one batch at a time keeps webhooks (store, then 200) from
+    # queueing behind hundreds of turns on the event loop; the others wait, stored.
+    waiting: list[Accepted] = field(default_factory=list)  # for the next batch
+    held: set[int] = field(default_factory=set)  # ids of messages waiting or in the batch
+    runner: asyncio.Task[None] | None = None  # answers what waits, a batch at a time
 
     def now(self) -> datetime:
         return self.engine.clock()
@@ -217,13 +218,37 @@ class Intake:
             DUPLICATES.labels(inbound.address.channel).inc()
             return False
         MESSAGES_IN.labels(inbound.address.channel).inc()
-        self.spawn(self._answer(accepted))
+        self.queue([accepted])
         return True
 
-    async def _answer(self, accepted: Accepted) -> None:
-        async with self.turn_slots:
-            await self.engine.process(accepted)
-        self.wake()
+    def queue(self, accepted: list[Accepted]) -> None:
+        """Have these messages answered in the background, unless already on their way."""
+        fresh = [a for a in accepted if a.message_id not in self.held]
+        self.waiting += fresh
+        self.held.update(a.message_id for a in fresh)
+        if fresh and (self.runner is None or self.runner.done()):
+            self.runner = self.spawn(self._answer())
+
+    async def _answer(self) -> None:
+        """Answer what waits, TURNS_AT_ONCE messages a transaction; a batch that failed
+        is left to the sweep (bot.gateway.upkeep)."""
+        while self.waiting:
+            batch = self.waiting[:TURNS_AT_ONCE]
+            del self.waiting[:TURNS_AT_ONCE]
+            try:
+                await self.engine.process_batch(batch)
+            except Exception:
+                log.exception("turn.failed", extra=fields(messages=len(batch)))
+            finally:
+                self.held.difference_update(a.message_id for a in batch)
+            self.wake()
+
+    async def sweep(self) -> int:
+        """Queue the accepted messages left unanswered (a failed turn, a crash) that this
+        process is not already answering; returns how many."""
+        pending = [a for a in await self.engine.due() if a.message_id not in self.held]
+        self.queue(pending)
+        return len(pending)
 
     async def drain(self, grace: float = 10.0) -> None:
         """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
