@@ -43,6 +43,7 @@ def turn(text: str = "bonjour", said: Understood | None = None, **parts: object)
         message=SimpleNamespace(text=text, payload={}),  # type: ignore[arg-type]
         ticket=parts.pop("ticket", None),  # type: ignore[arg-type]
         recent=1,
+        tickets_today=0,
         now=NOW,
         content=SimpleNamespace(texts=texts),
         understander=parts.pop("understander", None),  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from weakref import WeakValueDictionary
 
 import handlers
 from bot.conversation.handoff import Notifier, handoff_reply, open_handoff, promised_by
-from bot.conversation.limits import CAPPED_KEY, RATE_WINDOW, ticket_allowed
+from bot.conversation.limits import CAPPED_KEY, RATE_WINDOW, TICKET_WINDOW, ticket_allowed
 from bot.conversation.memory import recall, remember
 from bot.conversation.pipeline import RULES, STOP, TurnInProgress
 from bot.conversation.routing import Situation, route
@@ -233,7 +233,8 @@ class Engine:
     async def _turns(self, repo: Repository, batch: Sequence[Accepted]) -> bool:
         """The turns not run yet, in order; True when a resident's data was erased by one."""
         pairs = [(accepted.message_id, accepted.contact_id) for accepted in batch]
-        states = await repo.turn_states(pairs, self.clock(), RATE_WINDOW)
+        now = self.clock()
+        states = await repo.turn_states(pairs, now, RATE_WINDOW, now - TICKET_WINDOW)
         erased: set[int] = set()
         seen: set[int] = set()
         for state in states:
@@ -268,6 +269,7 @@ class Engine:
         route picks; True when the resident's data was erased by it."""
         turn = TurnInProgress(
             repo, state.contact, state.conversation, state.message, state.ticket, state.recent,
+            state.tickets_today,
             now=self.clock(), content=self.knowledge.content,
             understander=self.knowledge.understander, notifier=self.notifier,
         )  # fmt: skip
@@ -347,7 +349,7 @@ class Engine:
         """Open (or reuse) the ticket and tell the mediators; the resident's confirmation."""
         repo, contact, ticket = turn.repo, turn.contact, turn.ticket
         now, content = self.clock(), self.knowledge.content
-        if not await ticket_allowed(repo, contact.id, handoff.reason, now, ticket):
+        if not ticket_allowed(handoff.reason, ticket, turn.tickets_today):
             LIMITED.labels("ticket_capped").inc()
             return [Reply(content.texts.say(CAPPED_KEY, contact.language), key=CAPPED_KEY)]
         HANDOFFS.inc()

@@ -8,7 +8,7 @@ stored (and attached to an open ticket): nothing a resident writes is lost.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.store.models import Message, Ticket
 from bot.store.repository import Repository
@@ -44,10 +44,7 @@ async def pace_of(repo: Repository, message: Message, recent: int) -> Pace:
     return Pace.SILENCE
 
 
-async def ticket_allowed(
-    repo: Repository, contact_id: int, reason: str, now: datetime, open_ticket: Ticket | None
-) -> bool:
-    """Whether a hand-off may open (or reuse `open_ticket`) a ticket for this contact now."""
-    if reason == "emergency" or open_ticket is not None:
-        return True
-    return await repo.tickets_opened_since(contact_id, now - TICKET_WINDOW) < TICKETS_PER_DAY
+def ticket_allowed(reason: str, open_ticket: Ticket | None, tickets_today: int) -> bool:
+    """Whether a hand-off may open (or reuse `open_ticket`) a ticket for a contact who
+    opened `tickets_today` in the last TICKET_WINDOW."""
+    return reason == "emergency" or open_ticket is not None or tickets_today < TICKETS_PER_DAY

@@ -39,6 +39,7 @@ class TurnInProgress:
     message: Message
     ticket: Ticket | None  # the contact's open hand-off ticket, if any
     recent: int  # the contact's messages received in the rate window up to this one
+    tickets_today: int  # the tickets the contact opened in the last day (limits)
     now: datetime
     content: Any
     understander: Understander

@@ -28,6 +28,7 @@ class TurnState:
     conversation: Conversation
     ticket: Ticket | None
     recent: int  # the contact's messages received in the rate window up to this one
+    tickets_today: int  # the tickets the contact opened in the ticket window
 
 
 NOTE_MARK = "mediators.note"  # a transcript line only mediators read (bot.mediation.display)
@@ -176,21 +177,34 @@ class Repository(OutboxRows):
         return conversation
 
     async def turn_states(
-        self, turns: Sequence[tuple[int, int]], now: datetime, window: timedelta
+        self,
+        turns: Sequence[tuple[int, int]],
+        now: datetime,
+        window: timedelta,
+        tickets_since: datetime,
     ) -> list[TurnState]:
         """The state of each turn (message id, contact id) still to run, in arrival order.
         The contacts are locked first, in id order: their turns are serialised across
         processes. Read after the lock, so never older than a previous turn: the messages,
-        conversations and open tickets; and the contact's messages received in the `window`
-        up to each message (the rate limit's count)."""
+        conversations, open tickets and tickets opened since `tickets_since`; and the
+        contact's messages received in the `window` up to each message (the rate limit's
+        count)."""
         contact_ids = sorted({contact_id for _, contact_id in turns})
         locking = select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id)
         contacts = {c.id: c for c in await self.session.scalars(locking.with_for_update())}
         open_ticket = select(Ticket.id).where(
             Ticket.contact_id == Message.contact_id, Ticket.status.in_(OPEN_STATUSES)
         )
+        opened = select(func.count(Ticket.id)).where(
+            Ticket.contact_id == Message.contact_id, Ticket.created_at >= tickets_since
+        )
         query = (
-            select(Message, Conversation, open_ticket.limit(1).scalar_subquery())
+            select(
+                Message,
+                Conversation,
+                open_ticket.limit(1).scalar_subquery(),
+                opened.scalar_subquery(),
+            )
             .outerjoin(Conversation, Conversation.contact_id == Message.contact_id)
             .where(Message.id.in_([message_id for message_id, _ in turns]))
             .order_by(Message.id)
@@ -201,11 +215,11 @@ class Repository(OutboxRows):
             for row in (await self.session.execute(query)).all()
             if (row[0].id, row[0].contact_id) in wanted and row[0].contact_id in contacts
         ]
-        tickets = await self._tickets([ticket_id for *_, ticket_id in rows if ticket_id])
+        tickets = await self._tickets([ticket_id for _, _, ticket_id, _ in rows if ticket_id])
         recent = await self._recent_inbound([message for message, *_ in rows], window)
         conversations: dict[int, Conversation] = {}
         states = []
-        for message, conversation, ticket_id in rows:
+        for message, conversation, ticket_id, tickets_today in rows:
             contact_id = message.contact_id
             if contact_id not in conversations:
                 conversations[contact_id] = conversation or self._start_conversation(
@@ -219,6 +233,7 @@ class Repository(OutboxRows):
                     conversations[contact_id],
                     ticket,
                     recent[message.id],
+                    tickets_today,
                 )  # fmt: skip
             )
         return states
@@ -260,12 +275,6 @@ class Repository(OutboxRows):
             Message.payload["key"].as_string() == key,
         )
         return (await self.session.execute(query.limit(1))).first() is not None
-
-    async def tickets_opened_since(self, contact_id: int, since: datetime) -> int:
-        query = select(func.count()).where(
-            Ticket.contact_id == contact_id, Ticket.created_at >= since
-        )
-        return (await self.session.execute(query)).scalar_one()
 
     # -- tickets ----------------------------------------------------------------------------
     async def open_ticket_of(self, contact_id: int) -> Ticket | None:
