@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -172,7 +172,9 @@ class Repository(OutboxRows):
         return found or self._start_conversation(contact.id, now)
 
     def _start_conversation(self, contact_id: int, now: datetime) -> Conversation:
-        conversation = Conversation(contact_id=contact_id, slots={}, menu={}, updated_at=now)
+        conversation = Conversation(
+            contact_id=contact_id, slots={}, menu={}, memory={}, updated_at=now
+        )  # every column given: the conversations a batch starts are one INSERT
         self.session.add(conversation)
         return conversation
 
@@ -290,17 +292,20 @@ class Repository(OutboxRows):
         quartier: str | None = None,
         summary: str = "",
     ) -> Ticket:
-        ticket = Ticket(
-            contact_id=contact.id,
-            reason=reason,
-            topic=topic,
-            quartier=quartier,
-            summary=summary,
-            created_at=now,
+        """A new ticket, with its id; written alone, so the turns of a batch still have
+        their other writes made together at commit."""
+        values = {
+            "contact_id": contact.id,
+            "reason": reason,
+            "topic": topic,
+            "quartier": quartier,
+            "summary": summary,
+            "created_at": now,
+        }
+        created = await self.session.scalars(
+            insert(Ticket).returning(Ticket), [values], execution_options={"autoflush": False}
         )
-        self.session.add(ticket)
-        await self.session.flush()
-        return ticket
+        return created.one()
 
     async def attach_to_ticket(self, message: Message, ticket: Ticket) -> None:
         message.ticket_id = ticket.id
