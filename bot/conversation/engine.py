@@ -32,6 +32,7 @@ from bot.spoken import aware
 from bot.store.db import Database
 from bot.store.erasure import checkpoint
 from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.outbox_rows import Queued
 from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
 from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
@@ -186,23 +187,25 @@ class Engine:
         outcome = await handlers.route(intent).handle(turn)
         return tuple(r for r in outcome.replies if r.key == "place.card")
 
-    async def process(self, accepted: Accepted) -> None:
+    async def process(self, accepted: Accepted, lease: timedelta | None = None) -> list[Queued]:
         """Run the turn of one stored message, once, serialised per contact; a failure that
-        is not a database outage counts against the message."""
+        is not a database outage counts against the message. With a `lease`, the replies are
+        queued already claimed by this process (bot.store.outbox_rows): returns what was
+        queued, for the outbox worker."""
         try:
-            await self._process(accepted)
+            return await self._process(accepted, lease)
         except Exception as error:
             if not is_outage(error):
                 await self._turn_failed(accepted)
             raise
 
-    async def _process(self, accepted: Accepted) -> None:
+    async def _process(self, accepted: Accepted, lease: timedelta | None) -> list[Queued]:
         lock = self._locks.setdefault(accepted.contact_id, asyncio.Lock())
         async with lock, self.database.session() as session:
-            repo = Repository(session, self.cipher)
+            repo = Repository(session, self.cipher, lease)
             state = await repo.turn_state(accepted.contact_id, accepted.message_id, self.clock())
             if state is None or state.message.processed_at is not None:
-                return
+                return []
             with TURN_SECONDS.time():
                 erased = await self._turn(repo, state)
             if not erased:
@@ -210,6 +213,7 @@ class Engine:
             await session.commit()
         if erased:
             await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too
+        return repo.queued
 
     async def _turn_failed(self, accepted: Accepted) -> None:
         try:
@@ -308,8 +312,7 @@ class Engine:
         options = [c.value for r in replies for c in r.choices]
         conversation.menu = {"options": options, "expect": outcome.expect}
         conversation.updated_at = now
-        for reply in replies:
-            await repo.queue_reply(contact, reply, now, bypass_opt_out=outcome.privacy == "stop")
+        await repo.queue_replies(contact, replies, now, bypass_opt_out=outcome.privacy == "stop")
 
     async def _hand_off(
         self, repo: Repository, contact: Contact, message: Message, handoff: Handoff

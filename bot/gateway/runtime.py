@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from bot.conversation.engine import Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
 from bot.delivery import Sender
 from bot.gateway.intake import check_storable
-from bot.gateway.outbox import OutboxWorker, backlog_digest
+from bot.gateway.outbox import Handover, OutboxWorker, backlog_digest
 from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup, handle_group_message
@@ -29,6 +29,7 @@ from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.store.db import Database
 from bot.store.erasure import was_erased
+from bot.store.outbox_rows import Queued
 from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage")
@@ -45,7 +46,7 @@ class Intake:
     database: Database
     cipher: AddressCipher
     engine: Engine
-    wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
+    handover: Handover  # to the outbox worker: the rows queued, and its wake-up
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
@@ -54,6 +55,11 @@ class Intake:
 
     def now(self) -> datetime:
         return self.engine.clock()
+
+    def wake(self, queued: Sequence[Queued] = ()) -> None:
+        """Hand the rows a committed transaction queued to the outbox worker; without rows,
+        have it look for due ones."""
+        self.handover.wake(queued)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run work in the background, tracked so a shutdown can wait for it."""
@@ -222,8 +228,8 @@ class Intake:
 
     async def _answer(self, accepted: Accepted) -> None:
         async with self.turn_slots:
-            await self.engine.process(accepted)
-        self.wake()
+            queued = await self.engine.process(accepted, lease=self.handover.lease)
+        self.wake(queued)
 
     async def drain(self, grace: float = 10.0) -> None:
         """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
@@ -240,7 +246,7 @@ class Core:
     cipher: AddressCipher
     engine: Engine
     intake: Intake
-    wakeup: asyncio.Event  # shared with the outbox worker built next
+    handover: Handover  # shared with the outbox worker built next
 
 
 @dataclass(frozen=True)
@@ -292,10 +298,10 @@ async def open_core(
         notifier=notifier,
         retention_days=settings.retention_days,
     )
-    wakeup = asyncio.Event()
+    handover = Handover()
     kept = Spool(settings.spool_dir, cipher) if spool and settings.spool_dir else None
-    intake = Intake(database, cipher, engine, wakeup.set, kept)
-    return Core(settings, database, cipher, engine, intake, wakeup)
+    intake = Intake(database, cipher, engine, handover, kept)
+    return Core(settings, database, cipher, engine, intake, handover)
 
 
 def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
@@ -312,7 +318,7 @@ def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
         digest_to=Address("telegram", str(group)) if group is not None else None,
         digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
         sms_daily_limit=settings.sms_daily_limit,
-        wakeup=core.wakeup,
+        wakeup=core.handover,
     )
     return Runtime(settings, core.database, core.cipher, core.engine, core.intake, worker)
 
