@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import func, select
 
 from bot.conversation.engine import Accepted, Engine
+from bot.gateway.outbox import Handover
 from bot.gateway.runtime import Intake
 from bot.messages import Address, InboundMessage
 from bot.store.db import Database
@@ -64,7 +65,8 @@ async def test_a_poison_message_holds_up_no_other_in_its_batch(database) -> None
 
     bot.engine._turn = turn  # type: ignore[method-assign]
     numbers = ["+33600000021", "+33600000022", "+33600000023"]
-    batch = [await accept(bot, n, t) for n, t in zip(numbers, ["bonjour", "poison", "bonjour"])]
+    texts = ["bonjour", "poison", "bonjour"]
+    batch = [await accept(bot, n, t) for n, t in zip(numbers, texts, strict=True)]
     await bot.engine.process_batch(batch)
     await bot.flush()
     assert sorted(to.value for to, _ in bot.sent) == [numbers[0], numbers[2]]
@@ -92,7 +94,7 @@ async def test_two_engines_never_answer_a_message_twice(tmp_path) -> None:
 
 async def test_the_sweep_leaves_alone_what_is_on_its_way(database) -> None:
     bot = ConversationBot(database)
-    intake = Intake(database, bot.cipher, bot.engine, wake=lambda: None)
+    intake = Intake(database, bot.cipher, bot.engine, Handover())
     batches: list[list[int]] = []
     run_batch = bot.engine.process_batch
 

@@ -33,6 +33,7 @@ from bot.spoken import aware
 from bot.store.db import Database
 from bot.store.erasure import checkpoint
 from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.outbox_rows import Queued
 from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
 from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
@@ -193,18 +194,22 @@ class Engine:
         outcome = await handlers.route(intent).handle(turn)
         return tuple(r for r in outcome.replies if r.key == "place.card")
 
-    async def process(self, accepted: Accepted) -> None:
+    async def process(self, accepted: Accepted, lease: timedelta | None = None) -> list[Queued]:
         """Run the turn of one stored message (a batch of one)."""
-        await self.process_batch([accepted])
+        return await self.process_batch([accepted], lease)
 
-    async def process_batch(self, batch: Sequence[Accepted]) -> None:
+    async def process_batch(
+        self, batch: Sequence[Accepted], lease: timedelta | None = None
+    ) -> list[Queued]:
         """Run the turns of stored messages, once each, in one transaction: one read, the
         turns in memory (a person's messages in the order they arrived, each seeing the
         one before), one write. A failure that is not a database outage counts against the
         message of a batch of one; a larger batch then runs again one turn per transaction,
-        so a poison message holds up no other and counts alone."""
+        so a poison message holds up no other and counts alone. With a `lease`, the replies
+        are queued already claimed by this process (bot.store.outbox_rows): returns what was
+        queued and committed, for the outbox worker."""
         try:
-            await self._process(batch)
+            return await self._process(batch, lease)
         except Exception as error:
             if is_outage(error):
                 raise
@@ -212,23 +217,26 @@ class Engine:
                 await self._turn_failed(batch[0])
                 raise
             log.warning("turn.batch_failed", extra=fields(messages=len(batch)))
-            for accepted in batch:
-                try:
-                    await self.process(accepted)
-                except Exception:
-                    log.exception("turn.failed", extra=fields(message=accepted.message_id))
+        queued: list[Queued] = []
+        for accepted in batch:
+            try:
+                queued += await self.process(accepted, lease)
+            except Exception:
+                log.exception("turn.failed", extra=fields(message=accepted.message_id))
+        return queued
 
-    async def _process(self, batch: Sequence[Accepted]) -> None:
+    async def _process(self, batch: Sequence[Accepted], lease: timedelta | None) -> list[Queued]:
         async with AsyncExitStack() as stack:
             for contact_id in sorted({accepted.contact_id for accepted in batch}):
                 lock = self._locks.setdefault(contact_id, asyncio.Lock())
                 await stack.enter_async_context(lock)
             session = await stack.enter_async_context(self.database.session())
-            repo = Repository(session, self.cipher)
+            repo = Repository(session, self.cipher, lease)
             erased = await self._turns(repo, batch)
             await session.commit()
         if erased:
             await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too
+        return repo.queued
 
     async def _turns(self, repo: Repository, batch: Sequence[Accepted]) -> bool:
         """The turns not run yet, in order; True when a resident's data was erased by one."""
@@ -342,8 +350,7 @@ class Engine:
         options = [c.value for r in replies for c in r.choices]
         conversation.menu = {"options": options, "expect": outcome.expect}
         conversation.updated_at = now
-        for reply in replies:
-            await repo.queue_reply(contact, reply, now, bypass_opt_out=outcome.privacy == "stop")
+        await repo.queue_replies(contact, replies, now, bypass_opt_out=outcome.privacy == "stop")
 
     async def _hand_off(self, turn: TurnInProgress, handoff: Handoff) -> list[Reply]:
         """Open (or reuse) the ticket and tell the mediators; the resident's confirmation."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from bot.conversation.engine import TURNS_AT_ONCE, Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
 from bot.delivery import Sender
 from bot.gateway.intake import check_storable
-from bot.gateway.outbox import OutboxWorker, backlog_digest
+from bot.gateway.outbox import Handover, OutboxWorker, backlog_digest
 from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup, handle_group_message
@@ -29,6 +29,7 @@ from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.store.db import Database
 from bot.store.erasure import was_erased
+from bot.store.outbox_rows import Queued
 from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage")
@@ -44,7 +45,7 @@ class Intake:
     database: Database
     cipher: AddressCipher
     engine: Engine
-    wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
+    handover: Handover  # to the outbox worker: the rows queued, and its wake-up
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Turns are CPU-bound: one batch at a time keeps webhooks (store, then 200) from
@@ -55,6 +56,11 @@ class Intake:
 
     def now(self) -> datetime:
         return self.engine.clock()
+
+    def wake(self, queued: Sequence[Queued] = ()) -> None:
+        """Hand the rows a committed transaction queued to the outbox worker; without rows,
+        have it look for due ones."""
+        self.handover.wake(queued)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run work in the background, tracked so a shutdown can wait for it."""
@@ -235,13 +241,14 @@ class Intake:
         while self.waiting:
             batch = self.waiting[:TURNS_AT_ONCE]
             del self.waiting[:TURNS_AT_ONCE]
+            queued: list[Queued] = []
             try:
-                await self.engine.process_batch(batch)
+                queued = await self.engine.process_batch(batch, lease=self.handover.lease)
             except Exception:
                 log.exception("turn.failed", extra=fields(messages=len(batch)))
             finally:
                 self.held.difference_update(a.message_id for a in batch)
-            self.wake()
+            self.wake(queued)
 
     async def sweep(self) -> int:
         """Queue the accepted messages left unanswered (a failed turn, a crash) that this
@@ -265,7 +272,7 @@ class Core:
     cipher: AddressCipher
     engine: Engine
     intake: Intake
-    wakeup: asyncio.Event  # shared with the outbox worker built next
+    handover: Handover  # shared with the outbox worker built next
 
 
 @dataclass(frozen=True)
@@ -317,10 +324,10 @@ async def open_core(
         notifier=notifier,
         retention_days=settings.retention_days,
     )
-    wakeup = asyncio.Event()
+    handover = Handover()
     kept = Spool(settings.spool_dir, cipher) if spool and settings.spool_dir else None
-    intake = Intake(database, cipher, engine, wakeup.set, kept)
-    return Core(settings, database, cipher, engine, intake, wakeup)
+    intake = Intake(database, cipher, engine, handover, kept)
+    return Core(settings, database, cipher, engine, intake, handover)
 
 
 def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
@@ -337,7 +344,7 @@ def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
         digest_to=Address("telegram", str(group)) if group is not None else None,
         digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
         sms_daily_limit=settings.sms_daily_limit,
-        wakeup=core.wakeup,
+        wakeup=core.handover,
     )
     return Runtime(settings, core.database, core.cipher, core.engine, core.intake, worker)
 
