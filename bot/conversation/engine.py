@@ -202,7 +202,7 @@ class Engine:
     async def _process(self, accepted: Accepted, lease: timedelta | None) -> list[Queued]:
         lock = self._locks.setdefault(accepted.contact_id, asyncio.Lock())
         async with lock, self.database.session() as session:
-            repo = Repository(session, self.cipher, lease)
+            repo = Repository(session, self.cipher, lease, deferred=True)
             state = await repo.turn_state(accepted.contact_id, accepted.message_id, self.clock())
             if state is None or state.message.processed_at is not None:
                 return []
@@ -210,6 +210,7 @@ class Engine:
                 erased = await self._turn(repo, state)
             if not erased:
                 state.message.processed_at = self.clock()
+            await repo.write_queued()
             await session.commit()
         if erased:
             await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too
