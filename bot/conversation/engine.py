@@ -231,8 +231,9 @@ class Engine:
                 lock = self._locks.setdefault(contact_id, asyncio.Lock())
                 await stack.enter_async_context(lock)
             session = await stack.enter_async_context(self.database.session())
-            repo = Repository(session, self.cipher, lease)
+            repo = Repository(session, self.cipher, lease, deferred=True)
             erased = await self._turns(repo, batch)
+            await repo.write_queued()  # the batch's outbox rows, in one statement
             await session.commit()
         if erased:
             await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too

@@ -263,7 +263,8 @@ class OutboxWorker:
                         handover.claim = False
                         sweep_at = time.monotonic() + self.poll_interval
                         started = await self._start_lanes()
-                        handover.claim = sum(map(len, started.values())) >= self.batch
+                        full = sum(map(len, started.values())) >= self.batch
+                        handover.claim = handover.claim or full  # or woken meanwhile
                 except Exception:
                     log.exception("outbox.error")
                 if not handover.claim:
@@ -327,11 +328,14 @@ class OutboxWorker:
 
     async def _start(self, items: list[ClaimedItem]) -> Started:
         """Queue claimed rows in their lanes; a lane not being sent gets its task. Past
-        MAX_LANES, rows of new lanes are handed back for a later claim."""
+        MAX_LANES, rows of new lanes are handed back for a later claim (and rows this
+        process has no sender for)."""
         started: Started = {}
         overflow: list[ClaimedItem] = []
         for lane, rows in by_lane(items).items():
-            if lane in self._busy:
+            if rows[0].address.channel not in self.senders:
+                overflow += rows
+            elif lane in self._busy:
                 self._waiting[lane].extend(rows)
             elif len(self._busy) >= MAX_LANES:
                 overflow += rows
@@ -435,7 +439,7 @@ class OutboxWorker:
             await pacer.wait(address.value)
 
     async def _deliver(self, item: ClaimedItem) -> bool:
-        """Send one row; True when the platform took it."""
+        """Send one row; True when the platform took it (and that is recorded)."""
         sender = self.senders[item.address.channel]
         try:
             platform_id = await sender.send(item.address, item.payload)

@@ -99,21 +99,28 @@ class OutboxRows:
     before they are sent lets another process claim them once the lease is over."""
 
     def __init__(
-        self, session: AsyncSession, cipher: AddressCipher, lease: timedelta | None = None
+        self,
+        session: AsyncSession,
+        cipher: AddressCipher,
+        lease: timedelta | None = None,
+        deferred: bool = False,
     ) -> None:
         self.session = session
         self.cipher = cipher
         self.lease = lease
+        self.deferred = deferred  # replies are written by write_queued(), all in one statement
         self.queued: list[Queued] = []
+        self._unwritten: list[tuple[dict[str, Any], bool]] = []  # a row, and may it be claimed
         self._handing: dict[str, bool] = {}  # lane -> its rows queued here are handed over
 
     async def queue_reply(
         self, contact: Contact, reply: Reply, now: datetime, bypass_opt_out: bool = False
-    ) -> Queued:
+    ) -> Queued | None:
         """Queue a reply to a contact, one row per platform-sized part (a retry then resends
         only the part that did not leave), and record it whole in the transcript; returns
-        the first part's row."""
-        return (await self.queue_replies(contact, [reply], now, bypass_opt_out))[0]
+        the first part's row (None when deferred: see `write_queued`)."""
+        queued = await self.queue_replies(contact, [reply], now, bypass_opt_out)
+        return queued[0] if queued else None
 
     async def queue_replies(
         self,
@@ -123,7 +130,7 @@ class OutboxRows:
         bypass_opt_out: bool = False,
     ) -> list[Queued]:
         """Queue replies to a contact in one statement (see `queue_reply`); returns each
-        reply's first row."""
+        reply's first row (none when deferred)."""
         if contact.id is None:
             await self.session.flush()  # a contact created in this transaction
         lane = f"{contact.channel}:{contact.address_hash[:LANE_HASH]}"
@@ -155,8 +162,8 @@ class OutboxRows:
             )
         if not rows:
             return []
-        queued = await self._queue_rows(rows, lane, now, bypass_opt_out or not contact.opted_out)
-        return [queued[first] for first in firsts]
+        queued = await self._queue_rows(rows, bypass_opt_out or not contact.opted_out)
+        return [queued[first] for first in firsts] if queued else []
 
     async def queue_to_address(
         self, address: Address, payload: dict[str, Any], now: datetime
@@ -173,42 +180,53 @@ class OutboxRows:
             "lane": lane,
             "created_at": now,
         }
-        return (await self._queue_rows([row], lane, now, False))[0]
+        self._unwritten.append((row, False))
+        return (await self.write_queued())[-1]  # at once, what waited with it: its id is needed
 
-    async def _queue_rows(
-        self,
-        rows: list[dict[str, Any]],
-        lane: str,
-        now: datetime,
-        claim: bool,
-    ) -> list[Queued]:
-        """One INSERT of a reply's rows, in order. Claimed for this process when it has a
-        lease, unless an earlier unsent row of the lane waits (the first reply to a lane here
-        asks the database, in the same statement; the next ones follow its fate)."""
-        handing = self._handing.get(lane)
-        if self.lease is None or not claim or handing is False:
-            values = [{**row, **unclaimed(now)} for row in rows]
-        elif handing:
-            values = [{**row, **claimed(now + self.lease)} for row in rows]
-        else:
-            values = [{**row, **claimed_unless_held(lane, now, now + self.lease)} for row in rows]
+    async def _queue_rows(self, rows: list[dict[str, Any]], claim: bool) -> list[Queued]:
+        self._unwritten += [(row, claim) for row in rows]
+        return [] if self.deferred else await self.write_queued()
+
+    async def write_queued(self) -> list[Queued]:
+        """Insert the rows queued and not yet written, in order, in one statement (a deferred
+        repository's caller calls this before its commit); returns them."""
+        unwritten, self._unwritten = self._unwritten, []
+        if not unwritten:
+            return []
+        values = [{**row, **self._state(row, claim)} for row, claim in unwritten]
         statement = insert(OUTBOX).values(values).returning(OUTBOX.c.id, OUTBOX.c.status)
         with self.session.no_autoflush:  # transcript lines: written together at the commit
             inserted = sorted((await self.session.execute(statement)).all())  # ids in row order
-        handed = self.lease is not None and claim and inserted[0].status == "sending"
-        if self.lease is not None and claim:
-            self._handing[lane] = handed
         queued = []
-        for (item_id, _), row in zip(inserted, rows, strict=True):
-            item = None
-            if handed and self.lease is not None:
+        for (item_id, status), (row, claim) in zip(inserted, unwritten, strict=True):
+            lane, item = row["lane"], None
+            if self.lease is not None and claim:
+                self._handing[lane] = status == "sending"
+            if self.lease is not None and claim and status == "sending":
                 address = Address(row["channel"], self.cipher.decrypt(row["recipient_encrypted"]))
-                until = now + self.lease
+                until = row["created_at"] + self.lease
                 contact_id, payload = row["contact_id"], row["payload"]
                 item = ClaimedItem(item_id, contact_id, address, payload, 1, lane, until)
             queued.append(Queued(item_id, lane, item))
         self.queued += queued
         return queued
+
+    def _state(self, row: dict[str, Any], claim: bool) -> dict[str, Any]:
+        """Claimed for this process when it has a lease, unless an earlier unsent row of the
+        lane waits: the first write to a lane here asks the database, in the same statement;
+        the next ones follow its fate."""
+        lane, now = row["lane"], row["created_at"]
+        handing = self._handing.get(lane)
+        if self.lease is None or not claim or handing is False:
+            return unclaimed(now)
+        if handing:
+            return claimed(now + self.lease)
+        return claimed_unless_held(lane, now, now + self.lease)
+
+    def forget_queued(self, contact_id: int) -> None:
+        """A person erased in this transaction: nothing queued for them is written or sent."""
+        self._unwritten = [(r, c) for r, c in self._unwritten if r["contact_id"] != contact_id]
+        self.queued = [q for q in self.queued if q.item is None or q.item.contact_id != contact_id]
 
     def lane_of(self, address: Address) -> str:
         """The lane of the rows to this address (no address in clear in it)."""

@@ -122,6 +122,7 @@ class Repository(OutboxRows):
     async def erase_contact(self, contact: Contact) -> None:
         """Erase a person everywhere: contact, messages, tickets, replies, group posts, FAQ."""
         await erase_person(self.session, contact.id)
+        self.forget_queued(contact.id)
         for instance in list(self.session):  # forget loaded copies so nothing is written back
             if instance is contact or getattr(instance, "contact_id", None) == contact.id:
                 self.session.expunge(instance)
