@@ -15,6 +15,7 @@ from bot.content import load_content
 from bot.conversation.engine import Engine
 from bot.crypto import AddressCipher
 from bot.gateway.batching import GroupCommit
+from bot.gateway.outbox import Handover
 from bot.gateway.runtime import Intake
 from bot.gateway.spool import Spool
 from bot.messages import Address, InboundMessage, Reply
@@ -39,7 +40,7 @@ def intake_on(database: Database, spool: Spool | None = None) -> Intake:
     """The real intake, its turns not run (what is stored is what is tested here)."""
     cipher = AddressCipher(SECRET)
     engine = Engine(database, cipher, CONTENT, clock=lambda: NOW)
-    intake = Intake(database, cipher, engine, wake=lambda: None, spool=spool)
+    intake = Intake(database, cipher, engine, Handover(), spool=spool)
     intake.spawn = lambda coro: coro.close()  # type: ignore[method-assign]
     return intake
 

@@ -42,6 +42,8 @@ def turn(text: str = "bonjour", said: Understood | None = None, **parts: object)
         ),
         message=SimpleNamespace(text=text, payload={}),  # type: ignore[arg-type]
         ticket=parts.pop("ticket", None),  # type: ignore[arg-type]
+        recent=1,
+        tickets_today=0,
         now=NOW,
         content=SimpleNamespace(texts=texts),
         understander=parts.pop("understander", None),  # type: ignore[arg-type]
@@ -98,7 +100,7 @@ async def test_language_follows_the_words_but_not_on_a_privacy_word() -> None:
 
 
 async def test_limits_warn_once_and_privacy_words_always_pass(monkeypatch) -> None:
-    async def warn(repo: object, message: object) -> Pace:
+    async def warn(repo: object, message: object, recent: int) -> Pace:
         return Pace.WARN
 
     monkeypatch.setattr(pipeline, "pace_of", warn)

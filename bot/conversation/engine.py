@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from weakref import WeakValueDictionary
 
 import handlers
 from bot.conversation.handoff import Notifier, handoff_reply, open_handoff, promised_by
-from bot.conversation.limits import CAPPED_KEY, ticket_allowed
+from bot.conversation.limits import CAPPED_KEY, RATE_WINDOW, TICKET_WINDOW, ticket_allowed
 from bot.conversation.memory import recall, remember
 from bot.conversation.pipeline import RULES, STOP, TurnInProgress
 from bot.conversation.routing import Situation, route
@@ -33,6 +34,7 @@ from bot.store.db import Database
 from bot.store.erasure import checkpoint
 from bot.store.intake_rows import store_inbound, writing
 from bot.store.models import Contact, Conversation, Message, Ticket
+from bot.store.outbox_rows import Queued
 from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
 from bot.store.repository import Repository, TurnState
 from bot.turn import Handoff, KnownPlace, Outcome, Turn
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 LATE_AT_LEAST = timedelta(minutes=30)  # a ticket younger than this is never late
 IDLE_CLOSER = "robot (inactivité)"  # who closed a ticket nobody touched for days
+TURNS_AT_ONCE = 50  # turns run in one transaction at most (a batch)
 
 log = logging.getLogger("aiguillage.engine")
 
@@ -131,14 +134,19 @@ class Engine:
         """Answer messages accepted but not answered (a crash, a database outage during their
         turn); returns how many were found. A failing turn is retried after a backoff and
         given up after a few (bot.store.poison), so it never holds up the others."""
+        pending = await self.due()
+        for start in range(0, len(pending), TURNS_AT_ONCE):
+            try:
+                await self.process_batch(pending[start : start + TURNS_AT_ONCE])
+            except Exception:  # an outage: the next sweep tries again
+                log.exception("turn.failed", extra=fields(messages=len(pending)))
+        return len(pending)
+
+    async def due(self) -> list[Accepted]:
+        """The accepted messages to answer (bot.store.poison.due_unprocessed), oldest first."""
         async with self.database.session() as session:
             pending = await due_unprocessed(session, self.clock())
-        for accepted in [Accepted(message_id, contact_id) for message_id, contact_id in pending]:
-            try:
-                await self.process(accepted)
-            except Exception:
-                log.exception("turn.failed", extra=fields(message=accepted.message_id))
-        return len(pending)
+        return [Accepted(message_id, contact_id) for message_id, contact_id in pending]
 
     async def follow_up_tickets(self, idle_days: int) -> int:
         """Tell residents whose promised answer is late (with a place that can help) and
@@ -191,30 +199,70 @@ class Engine:
         outcome = await handlers.route(intent).handle(turn)
         return tuple(r for r in outcome.replies if r.key == "place.card")
 
-    async def process(self, accepted: Accepted) -> None:
-        """Run the turn of one stored message, once, serialised per contact; a failure that
-        is not a database outage counts against the message."""
-        try:
-            await self._process(accepted)
-        except Exception as error:
-            if not is_outage(error):
-                await self._turn_failed(accepted)
-            raise
+    async def process(self, accepted: Accepted, lease: timedelta | None = None) -> list[Queued]:
+        """Run the turn of one stored message (a batch of one)."""
+        return await self.process_batch([accepted], lease)
 
-    async def _process(self, accepted: Accepted) -> None:
-        lock = self._locks.setdefault(accepted.contact_id, asyncio.Lock())
-        async with lock, self.database.session() as session:
-            repo = Repository(session, self.cipher)
-            state = await repo.turn_state(accepted.contact_id, accepted.message_id, self.clock())
-            if state is None or state.message.processed_at is not None:
-                return
-            with TURN_SECONDS.time():
-                erased = await self._turn(repo, state)
-            if not erased:
-                state.message.processed_at = self.clock()
+    async def process_batch(
+        self, batch: Sequence[Accepted], lease: timedelta | None = None
+    ) -> list[Queued]:
+        """Run the turns of stored messages, once each, in one transaction: one read, the
+        turns in memory (a person's messages in the order they arrived, each seeing the
+        one before), one write. A failure that is not a database outage counts against the
+        message of a batch of one; a larger batch then runs again one turn per transaction,
+        so a poison message holds up no other and counts alone. With a `lease`, the replies
+        are queued already claimed by this process (bot.store.outbox_rows): returns what was
+        queued and committed, for the outbox worker."""
+        try:
+            return await self._process(batch, lease)
+        except Exception as error:
+            if is_outage(error):
+                raise
+            if len(batch) == 1:
+                await self._turn_failed(batch[0])
+                raise
+            log.warning("turn.batch_failed", extra=fields(messages=len(batch)))
+        queued: list[Queued] = []
+        for accepted in batch:
+            try:
+                queued += await self.process(accepted, lease)
+            except Exception:
+                log.exception("turn.failed", extra=fields(message=accepted.message_id))
+        return queued
+
+    async def _process(self, batch: Sequence[Accepted], lease: timedelta | None) -> list[Queued]:
+        async with AsyncExitStack() as stack:
+            for contact_id in sorted({accepted.contact_id for accepted in batch}):
+                lock = self._locks.setdefault(contact_id, asyncio.Lock())
+                await stack.enter_async_context(lock)
+            session = await stack.enter_async_context(self.database.session())
+            repo = Repository(session, self.cipher, lease)
+            erased = await self._turns(repo, batch)
             await session.commit()
         if erased:
             await checkpoint(self.database)  # erased text leaves SQLite's write-ahead log too
+        return repo.queued
+
+    async def _turns(self, repo: Repository, batch: Sequence[Accepted]) -> bool:
+        """The turns not run yet, in order; True when a resident's data was erased by one."""
+        pairs = [(accepted.message_id, accepted.contact_id) for accepted in batch]
+        now = self.clock()
+        states = await repo.turn_states(pairs, now, RATE_WINDOW, now - TICKET_WINDOW)
+        erased: set[int] = set()
+        seen: set[int] = set()
+        for state in states:
+            contact_id = state.contact.id
+            if contact_id in erased or state.message.processed_at is not None:
+                continue
+            if contact_id in seen:  # the turn before may have opened or closed a ticket
+                state = dataclasses.replace(state, ticket=await repo.open_ticket_of(contact_id))
+            seen.add(contact_id)
+            with TURN_SECONDS.time():
+                if await self._turn(repo, state):
+                    erased.add(contact_id)
+                    continue
+            state.message.processed_at = self.clock()
+        return bool(erased)
 
     async def _turn_failed(self, accepted: Accepted) -> None:
         try:
@@ -233,7 +281,8 @@ class Engine:
         """Answer one message: the rules in order (bot.conversation.pipeline), then the handler its
         route picks; True when the resident's data was erased by it."""
         turn = TurnInProgress(
-            repo, state.contact, state.conversation, state.message, state.ticket,
+            repo, state.contact, state.conversation, state.message, state.ticket, state.recent,
+            state.tickets_today,
             now=self.clock(), content=self.knowledge.content,
             understander=self.knowledge.understander, notifier=self.notifier,
         )  # fmt: skip
@@ -271,7 +320,7 @@ class Engine:
         self._remember(conversation, answered)
         if outcome.privacy is None:
             await _count_question(turn.repo, contact, answered, outcome, self.knowledge.place_ids)
-        await self._apply(turn.repo, contact, conversation, message, handler.NAME, outcome)
+        await self._apply(turn, handler.NAME, outcome)
         return outcome.privacy == "forget"
 
     def _remember(self, conversation: Conversation, turn: Turn) -> None:
@@ -287,15 +336,8 @@ class Engine:
         if place is not None:
             conversation.memory = remember(conversation.memory, place, turn.now)
 
-    async def _apply(
-        self,
-        repo: Repository,
-        contact: Contact,
-        conversation: Conversation,
-        message: Message,
-        handler_name: str,
-        outcome: Outcome,
-    ) -> None:
+    async def _apply(self, turn: TurnInProgress, handler_name: str, outcome: Outcome) -> None:
+        repo, contact, conversation = turn.repo, turn.contact, turn.conversation
         now = self.clock()
         if outcome.privacy == "forget":
             address = repo.address_of(contact)
@@ -307,25 +349,23 @@ class Engine:
             await repo.set_opted_out(contact, outcome.privacy == "stop")
         replies = list(outcome.replies)
         if outcome.handoff:
-            replies += await self._hand_off(repo, contact, message, outcome.handoff)
+            replies += await self._hand_off(turn, outcome.handoff)
         conversation.step = f"{handler_name}:{outcome.step}" if outcome.step else None
         conversation.slots = dict(outcome.slots) if outcome.step else {}
         options = [c.value for r in replies for c in r.choices]
         conversation.menu = {"options": options, "expect": outcome.expect}
         conversation.updated_at = now
-        for reply in replies:
-            await repo.queue_reply(contact, reply, now, bypass_opt_out=outcome.privacy == "stop")
+        await repo.queue_replies(contact, replies, now, bypass_opt_out=outcome.privacy == "stop")
 
-    async def _hand_off(
-        self, repo: Repository, contact: Contact, message: Message, handoff: Handoff
-    ) -> list[Reply]:
+    async def _hand_off(self, turn: TurnInProgress, handoff: Handoff) -> list[Reply]:
         """Open (or reuse) the ticket and tell the mediators; the resident's confirmation."""
+        repo, contact, ticket = turn.repo, turn.contact, turn.ticket
         now, content = self.clock(), self.knowledge.content
-        if not await ticket_allowed(repo, contact.id, handoff.reason, now):
+        if not ticket_allowed(handoff.reason, ticket, turn.tickets_today):
             LIMITED.labels("ticket_capped").inc()
             return [Reply(content.texts.say(CAPPED_KEY, contact.language), key=CAPPED_KEY)]
         HANDOFFS.inc()
-        ticket = await open_handoff(repo, contact, message, handoff, now)
+        ticket = await open_handoff(repo, contact, turn.message, handoff, now, ticket)
         if self.notifier:
             await self.notifier.ticket_opened(repo, ticket, now)
         return [handoff_reply(content, contact.language, now, handoff)]

@@ -37,10 +37,14 @@ class Notifier(Announcer, Protocol):
 
 
 async def open_handoff(
-    repo: Repository, contact: Contact, message: Message, handoff: Handoff, now: datetime
+    repo: Repository,
+    contact: Contact,
+    message: Message,
+    handoff: Handoff,
+    now: datetime,
+    ticket: Ticket | None,
 ) -> Ticket:
-    """Open a ticket (or reuse the open one) and attach the message that caused it."""
-    ticket = await repo.open_ticket_of(contact.id)
+    """Open a ticket (or reuse `ticket`, the open one) and attach the message that caused it."""
     if ticket is None:
         ticket = await repo.open_ticket(
             contact, handoff.reason, now, handoff.topic, handoff.quartier, handoff.summary

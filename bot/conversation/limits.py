@@ -8,9 +8,9 @@ stored (and attached to an open ticket): nothing a resident writes is lost.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from bot.store.models import Message
+from bot.store.models import Message, Ticket
 from bot.store.repository import Repository
 
 RATE_WINDOW = timedelta(minutes=1)
@@ -29,25 +29,22 @@ class Pace(enum.Enum):
     SILENCE = "silent"  # later ones, until the rate drops
 
 
-async def pace_of(repo: Repository, message: Message) -> Pace:
-    """Count this sender's messages in the minute up to this one (by arrival, not by turn)."""
+async def pace_of(repo: Repository, message: Message, recent: int) -> Pace:
+    """The pace of a message that is the `recent`-th of its sender in the minute up to it
+    (counted by arrival, not by turn: `Repository.turn_states`)."""
+    if recent <= RATE_LIMIT:
+        return Pace.ANSWER
+    # Counting up to this message, the count crosses the limit one by one: the warning
+    # goes with the first message over it, and at most once a window if it hovers there.
     since = message.created_at - RATE_WINDOW
-    # The turn's pending changes do not change the counts: they are written once, at commit.
-    with repo.session.no_autoflush:
-        count = await repo.inbound_count(message.contact_id, since, message.id)
-        if count <= RATE_LIMIT:
-            return Pace.ANSWER
-        # Counting up to this message, the count crosses the limit one by one: the warning
-        # goes with the first message over it, and at most once a window if it hovers there.
-        if count == RATE_LIMIT + 1 and not await repo.said_since(
-            message.contact_id, since, WARNING_KEY
-        ):
-            return Pace.WARN
+    if recent == RATE_LIMIT + 1 and not await repo.said_since(
+        message.contact_id, since, WARNING_KEY
+    ):
+        return Pace.WARN
     return Pace.SILENCE
 
 
-async def ticket_allowed(repo: Repository, contact_id: int, reason: str, now: datetime) -> bool:
-    """Whether a hand-off may open (or reuse) a ticket for this contact now."""
-    if reason == "emergency" or await repo.open_ticket_of(contact_id) is not None:
-        return True
-    return await repo.tickets_opened_since(contact_id, now - TICKET_WINDOW) < TICKETS_PER_DAY
+def ticket_allowed(reason: str, open_ticket: Ticket | None, tickets_today: int) -> bool:
+    """Whether a hand-off may open (or reuse `open_ticket`) a ticket for a contact who
+    opened `tickets_today` in the last TICKET_WINDOW."""
+    return reason == "emergency" or open_ticket is not None or tickets_today < TICKETS_PER_DAY

@@ -38,6 +38,8 @@ class TurnInProgress:
     conversation: Conversation
     message: Message
     ticket: Ticket | None  # the contact's open hand-off ticket, if any
+    recent: int  # the contact's messages received in the rate window up to this one
+    tickets_today: int  # the tickets the contact opened in the last day (limits)
     now: datetime
     content: Any
     understander: Understander
@@ -95,7 +97,7 @@ async def limits(turn: TurnInProgress) -> bool:
     """Rate limits: STOP, START and OUBLIE always pass; past the limit a message is stored
     (and still reaches an open ticket) but not answered, with one warning first."""
     if not turn.understood.privacy_action:
-        turn.pace = await pace_of(turn.repo, turn.message)
+        turn.pace = await pace_of(turn.repo, turn.message, turn.recent)
     if turn.pace is Pace.WARN:
         warning = turn.content.texts.say(WARNING_KEY, turn.contact.language)
         await turn.repo.queue_reply(turn.contact, Reply(warning, key=WARNING_KEY), turn.now)

@@ -15,7 +15,8 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.crypto import AddressCipher, redact
@@ -23,7 +24,7 @@ from bot.delivery import DeliveryError, Pace, Sender
 from bot.logs import fields
 from bot.messages import Address, Reply, reply_to_dict
 from bot.store.db import Database
-from bot.store.outbox_rows import PER_LANE, ClaimedItem
+from bot.store.outbox_rows import PER_LANE, ClaimedItem, Queued
 from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage.outbox")
@@ -64,6 +65,13 @@ class DailyCap:
             self._day, self._read_at = day, now
             self._sent = await repo.sent_since("sms", day)
         return self._sent
+
+    def room(self, now: datetime) -> int:
+        """SMS that may still go today, as counted here; 0 when the count is to be read."""
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if self._day != day or self._read_at is None or now - self._read_at > self.REFRESH:
+            return 0
+        return self.limit - self._sent
 
     def claimed(self, count: int) -> None:
         self._sent += count
@@ -122,9 +130,87 @@ class Pacer:
         self._next_any = max(self._next_any, self.monotonic() + seconds)
 
 
+Started = dict[asyncio.Task[None], list[ClaimedItem]]  # a lane's task -> the rows it got
+
+
+def by_lane(items: list[ClaimedItem]) -> dict[str, list[ClaimedItem]]:
+    lanes: dict[str, list[ClaimedItem]] = {}
+    for item in items:
+        lanes.setdefault(item.lane, []).append(item)
+    return lanes
+
+
+class Handover:
+    """What the turns of this process pass to its outbox worker: the rows they queued
+    (after their commit), and the wake-up. Built with the intake, before the worker."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.rows: list[Queued] = []
+        self.claim = True  # the worker is to claim from the database
+        self.lease: timedelta | None = None  # a worker runs here: replies are queued claimed
+
+    def wake(self, queued: Sequence[Queued] = ()) -> None:
+        """Rows to send (already claimed, or waiting for a claim); none: claim due ones."""
+        self.rows += queued
+        self.claim = self.claim or not queued
+        self.event.set()
+
+
+class SentMarks:
+    """Records accepted sends, many in one statement: sends that finish while a write is
+    under way go in the next one. A write outlives a cancelled sender: a row the platform
+    took must not stay "sending" (it would go again after the lease)."""
+
+    def __init__(self, write: Callable[[Change], Awaitable[None]], clock: Callable[[], datetime]):
+        self._write = write
+        self._clock = clock
+        self._waiting: dict[int, str | None] = {}
+        self._batch: asyncio.Future[None] | None = None  # done when the waiting ones are written
+        self._writer: asyncio.Task[None] | None = None
+
+    async def sent(self, item_id: int, platform_id: str | None) -> None:
+        """Record one accepted send; returns once it is committed."""
+        self._waiting[item_id] = platform_id
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+        batch = self._batch
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._drain())
+        await asyncio.shield(batch)
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting and self._batch is not None:
+                written, self._waiting = self._waiting, {}
+                batch, self._batch = self._batch, None
+                try:
+                    await self._write(functools.partial(self._mark, written))
+                except Exception as error:
+                    batch.set_exception(error)
+                    batch.exception()  # retrieved: the senders waiting raise it, if any
+                else:
+                    batch.set_result(None)
+        finally:
+            self._writer = None
+
+    async def _mark(self, written: dict[int, str | None], repo: Repository) -> None:
+        await repo.mark_sent(written, self._clock())
+
+    async def flush(self) -> None:
+        """Wait for the writes under way (a stopping worker)."""
+        if self._writer is not None:
+            await self._writer
+
+
 class OutboxWorker:
     """Sends due rows through the channel senders it is given, each destination in its own
-    lane: rows to one address go in order and at its pace, while other lanes go on."""
+    lane: rows to one address go in order and at its pace, while other lanes go on.
+
+    While it runs, the turns of this process insert their replies already claimed for it and
+    hand them over after their commit (`Handover`): those are sent without a claim. It claims
+    from the database when woken without rows, at start, and every `poll_interval` (retries,
+    other processes' expired leases, rows held behind an earlier one)."""
 
     def __init__(
         self,
@@ -139,7 +225,7 @@ class OutboxWorker:
         digest_text: Callable[[dict[str, int]], str] | None = None,
         digest_above: int = DIGEST_ABOVE,
         sms_daily_limit: int | None = None,
-        wakeup: asyncio.Event | None = None,
+        wakeup: Handover | None = None,
     ) -> None:
         self.database = database
         self.cipher = cipher
@@ -152,48 +238,75 @@ class OutboxWorker:
         self.digest_text = digest_text or backlog_digest
         self.digest_above = digest_above
         self.sms_cap = DailyCap(sms_daily_limit) if sms_daily_limit else None
-        self._wake = wakeup or asyncio.Event()  # shared with the intake, built first
+        self.handover = wakeup or Handover()  # shared with the intake, built first
         self._pacers: dict[str, Pacer] = {}
         self._busy: dict[str, asyncio.Task[None]] = {}  # lane -> the task sending its rows
+        self._waiting: dict[str, deque[ClaimedItem]] = {}  # lane -> its rows not yet tried
+        self._refill: set[str] = set()  # lanes with rows left in the database: claim after
+        self._marks = SentMarks(self._write, clock)
 
-    def wake(self) -> None:
-        """Look for due rows now rather than at the next poll."""
-        self._wake.set()
+    def wake(self, queued: Sequence[Queued] = ()) -> None:
+        """Send these rows (queued already claimed) now; without rows, claim due ones now."""
+        self.handover.wake(queued)
 
     async def run(self) -> None:
         """Send due rows until cancelled; a database outage is logged and waited out."""
+        handover = self.handover
+        handover.lease, handover.claim = self.lease, True  # replies may now be handed here
+        sweep_at = 0.0
         try:
             while True:
-                self._wake.clear()  # before claiming: a wake-up meanwhile is not lost
+                handover.event.clear()  # before taking rows: a wake-up meanwhile is not lost
                 try:
-                    claimed = len(await self._start_lanes())
+                    await self._start(await self._within_cap(self._handed()))
+                    if handover.claim or time.monotonic() >= sweep_at:
+                        handover.claim = False
+                        sweep_at = time.monotonic() + self.poll_interval
+                        started = await self._start_lanes()
+                        handover.claim = sum(map(len, started.values())) >= self.batch
                 except Exception:
                     log.exception("outbox.error")
-                    claimed = 0
-                if claimed < self.batch:
+                if not handover.claim:
                     # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
                     # cancel that lands as the wake-up fires, and a stopping server then
                     # waits forever.
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self.poll_interval):
-                            await self._wake.wait()
+                        async with asyncio.timeout(max(0.0, sweep_at - time.monotonic())):
+                            await handover.event.wait()
         finally:
+            handover.lease = None  # the turns insert unclaimed rows again
             lanes = list(self._busy.values())
             for task in lanes:
                 task.cancel()  # each hands back the rows it had not tried
             await asyncio.gather(*lanes, return_exceptions=True)
+            untried = [q.item for q in handover.rows if q.item is not None]
+            handover.rows = []
+            if untried:
+                await self._release(untried)
+            await self._marks.flush()
 
     async def send_due(self) -> int:
         """Claim one batch of due rows and send them; returns how many were claimed."""
         started = await self._start_lanes()
-        await asyncio.gather(*(task for task, _ in started))
-        return sum(count for _, count in started)
+        await asyncio.gather(*started)
+        return sum(len(items) for items in started.values())
 
-    async def _start_lanes(self) -> list[tuple[asyncio.Task[None], int]]:
+    def _handed(self) -> list[ClaimedItem]:
+        """The rows the turns handed over since last time; a row left for a claim asks for
+        one, once its lane is done here if it is being sent here."""
+        queued, self.handover.rows = self.handover.rows, []
+        for row in queued:
+            if row.item is None and row.lane in self._busy:
+                self._refill.add(row.lane)
+            elif row.item is None:
+                self.handover.claim = True
+        return [row.item for row in queued if row.item is not None]
+
+    async def _start_lanes(self) -> Started:
         """Claim due rows of the lanes not being sent, and start a task per lane."""
         room = MAX_LANES - len(self._busy)
         if not self.senders or room <= 0:
-            return []
+            return {}
         async with self.database.session() as session:
             repo = Repository(session, self.cipher)
             await self._digest(repo)
@@ -207,16 +320,45 @@ class OutboxWorker:
             if self.sms_cap is not None:
                 claimed = await self._within_sms_cap(repo, claimed, self.sms_cap)
             await session.commit()
-        by_lane: dict[str, list[ClaimedItem]] = {}
-        for item in claimed:
-            by_lane.setdefault(item.lane, []).append(item)
-        started = []
-        for lane, items in by_lane.items():
-            task = asyncio.get_running_loop().create_task(self._deliver_in_order(items))
-            self._busy[lane] = task
-            task.add_done_callback(functools.partial(self._lane_done, lane))
-            started.append((task, len(items)))
+        for lane, items in by_lane(claimed).items():
+            if len(items) >= PER_LANE:
+                self._refill.add(lane)  # more may wait behind these
+        return await self._start(claimed)
+
+    async def _start(self, items: list[ClaimedItem]) -> Started:
+        """Queue claimed rows in their lanes; a lane not being sent gets its task. Past
+        MAX_LANES, rows of new lanes are handed back for a later claim."""
+        started: Started = {}
+        overflow: list[ClaimedItem] = []
+        for lane, rows in by_lane(items).items():
+            if lane in self._busy:
+                self._waiting[lane].extend(rows)
+            elif len(self._busy) >= MAX_LANES:
+                overflow += rows
+            else:
+                self._waiting[lane] = deque(rows)
+                task = asyncio.get_running_loop().create_task(self._deliver_in_order(lane))
+                self._busy[lane] = task
+                started[task] = rows
+        if overflow:
+            await self._release(overflow)
+            self.handover.claim = True
         return started
+
+    async def _within_cap(self, items: list[ClaimedItem]) -> list[ClaimedItem]:
+        """The daily SMS cap on handed rows: counted here while the count is fresh and
+        the cap far, else checked with the database as a claim is."""
+        cap = self.sms_cap
+        if cap is None or not items:
+            return items
+        counted = len([i for i in items if i.address.channel == "sms"])
+        if cap.room(self.clock()) >= counted:
+            cap.claimed(counted)
+            return items
+        async with self.database.session() as session:
+            items = await self._within_sms_cap(Repository(session, self.cipher), items, cap)
+            await session.commit()
+        return items
 
     async def _within_sms_cap(
         self, repo: Repository, claimed: list[ClaimedItem], cap: DailyCap
@@ -248,10 +390,6 @@ class OutboxWorker:
                 await repo.queue_to_address(self.digest_to, reply_to_dict(Reply(text)), now)
         return [i for i in claimed if i not in deferred]
 
-    def _lane_done(self, lane: str, _task: asyncio.Task[None]) -> None:
-        self._busy.pop(lane, None)
-        self.wake()  # the lane's next rows, if any, may go now
-
     async def _digest(self, repo: Repository) -> None:
         """The mediators' group fell behind: what waits becomes one post."""
         if self.digest_to is None or self.digest_to.channel not in self.senders:
@@ -268,19 +406,27 @@ class OutboxWorker:
         if digested:
             log.warning("outbox.digested", extra=fields(rows=digested))
 
-    async def _deliver_in_order(self, items: list[ClaimedItem]) -> None:
-        untried = list(items)
+    async def _deliver_in_order(self, lane: str) -> None:
+        """Send a lane's rows in order; after a failure (the rest waits for its retry: parts
+        keep their order) or a stop, the untried ones are handed back."""
+        waiting = self._waiting[lane]
         try:
-            while untried:
-                await self._pace(untried[0].address)
-                item = untried.pop(0)  # from here its fate is unknown until the platform answers
-                if not await self._deliver(item) and untried:
-                    await self._release(untried)  # the rest waits for it: parts keep their order
-                    return
-        except asyncio.CancelledError:
-            if untried:
-                await self._release(untried)
-            raise
+            while waiting and self.clock() < waiting[0].until - self.lease / 2:
+                await self._pace(waiting[0].address)
+                item = waiting.popleft()  # from here its fate is unknown until the platform answers
+                if not await self._deliver(item):
+                    break
+        finally:
+            try:
+                while waiting:  # a lease half spent waiting here, a failure, a stop
+                    untried = list(waiting)
+                    waiting.clear()
+                    await self._release(untried)
+            finally:
+                del self._busy[lane], self._waiting[lane]
+                if lane in self._refill:
+                    self._refill.discard(lane)
+                    self.wake()  # the lane's next rows, if any, may go now
 
     async def _pace(self, address: Address) -> None:
         pace = getattr(self.senders[address.channel], "pace", None)
@@ -299,7 +445,7 @@ class OutboxWorker:
         except Exception as error:  # a network failure, a platform bug: retry later
             await self._failed(item, DeliveryError(f"{type(error).__name__}: {error}"))
             return False
-        await self._write(lambda repo: repo.mark_sent({item.id: platform_id}, self.clock()))
+        await self._marks.sent(item.id, platform_id)
         return True
 
     async def _write(self, change: Change) -> None:

@@ -15,12 +15,12 @@ from typing import Any
 from bot.backend import DeliveryReport
 from bot.config import Settings
 from bot.content import ContentError, load_content
-from bot.conversation.engine import Accepted, Engine, utcnow
+from bot.conversation.engine import TURNS_AT_ONCE, Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
 from bot.delivery import Sender
 from bot.gateway.batching import GroupCommit
 from bot.gateway.intake import check_storable
-from bot.gateway.outbox import OutboxWorker, backlog_digest
+from bot.gateway.outbox import Handover, OutboxWorker, backlog_digest
 from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
 from bot.logs import fields
 from bot.mediation.group import MediatorsGroup, handle_group_message
@@ -30,12 +30,12 @@ from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.store.db import Database
 from bot.store.intake_rows import Report, record_deliveries, writing
+from bot.store.outbox_rows import Queued
 from bot.store.repository import Repository
 
 log = logging.getLogger("aiguillage")
 
 ACCEPT_SECONDS = 5.0  # a database slower than this to store a webhook counts as down
-TURN_SLOTS = 1  # turns answered at once by one process: see bench/README.md
 
 
 @dataclass
@@ -46,12 +46,14 @@ class Intake:
     database: Database
     cipher: AddressCipher
     engine: Engine
-    wake: Callable[[], None]  # the outbox worker's wake-up: a reply was queued
+    handover: Handover  # to the outbox worker: the rows queued, and its wake-up
     spool: Spool | None = None  # None: a database outage fails the webhook (tests, CLI)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    # Turns are CPU-bound: a few at a time keep webhooks (store, then 200) from queueing
-    # behind hundreds of turns on the event loop; the others wait their turn, stored.
-    turn_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(TURN_SLOTS))
+    # Turns are CPU-bound: one batch at a time keeps webhooks (store, then 200) from
+    # queueing behind hundreds of turns on the event loop; the others wait, stored.
+    waiting: list[Accepted] = field(default_factory=list)  # for the next batch
+    held: set[int] = field(default_factory=set)  # ids of messages waiting or in the batch
+    runner: asyncio.Task[None] | None = None  # answers what waits, a batch at a time
     # Webhooks that arrive while one batch is being stored are stored together next.
     messages: GroupCommit[InboundMessage, Accepted | None] = field(init=False)
     reports: GroupCommit[Report, None] = field(init=False)
@@ -62,6 +64,11 @@ class Intake:
 
     def now(self) -> datetime:
         return self.engine.clock()
+
+    def wake(self, queued: Sequence[Queued] = ()) -> None:
+        """Hand the rows a committed transaction queued to the outbox worker; without rows,
+        have it look for due ones."""
+        self.handover.wake(queued)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run work in the background, tracked so a shutdown can wait for it."""
@@ -223,13 +230,38 @@ class Intake:
             DUPLICATES.labels(inbound.address.channel).inc()
             return False
         MESSAGES_IN.labels(inbound.address.channel).inc()
-        self.spawn(self._answer(accepted))
+        self.queue([accepted])
         return True
 
-    async def _answer(self, accepted: Accepted) -> None:
-        async with self.turn_slots:
-            await self.engine.process(accepted)
-        self.wake()
+    def queue(self, accepted: list[Accepted]) -> None:
+        """Have these messages answered in the background, unless already on their way."""
+        fresh = [a for a in accepted if a.message_id not in self.held]
+        self.waiting += fresh
+        self.held.update(a.message_id for a in fresh)
+        if fresh and (self.runner is None or self.runner.done()):
+            self.runner = self.spawn(self._answer())
+
+    async def _answer(self) -> None:
+        """Answer what waits, TURNS_AT_ONCE messages a transaction; a batch that failed
+        is left to the sweep (bot.gateway.upkeep)."""
+        while self.waiting:
+            batch = self.waiting[:TURNS_AT_ONCE]
+            del self.waiting[:TURNS_AT_ONCE]
+            queued: list[Queued] = []
+            try:
+                queued = await self.engine.process_batch(batch, lease=self.handover.lease)
+            except Exception:
+                log.exception("turn.failed", extra=fields(messages=len(batch)))
+            finally:
+                self.held.difference_update(a.message_id for a in batch)
+            self.wake(queued)
+
+    async def sweep(self) -> int:
+        """Queue the accepted messages left unanswered (a failed turn, a crash) that this
+        process is not already answering; returns how many."""
+        pending = [a for a in await self.engine.due() if a.message_id not in self.held]
+        self.queue(pending)
+        return len(pending)
 
     async def drain(self, grace: float = 10.0) -> None:
         """Wait for in-flight turns; replies they queued stay in the outbox if unsent."""
@@ -246,7 +278,7 @@ class Core:
     cipher: AddressCipher
     engine: Engine
     intake: Intake
-    wakeup: asyncio.Event  # shared with the outbox worker built next
+    handover: Handover  # shared with the outbox worker built next
 
 
 @dataclass(frozen=True)
@@ -298,10 +330,10 @@ async def open_core(
         notifier=notifier,
         retention_days=settings.retention_days,
     )
-    wakeup = asyncio.Event()
+    handover = Handover()
     kept = Spool(settings.spool_dir, cipher) if spool and settings.spool_dir else None
-    intake = Intake(database, cipher, engine, wakeup.set, kept)
-    return Core(settings, database, cipher, engine, intake, wakeup)
+    intake = Intake(database, cipher, engine, handover, kept)
+    return Core(settings, database, cipher, engine, intake, handover)
 
 
 def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
@@ -318,7 +350,7 @@ def with_worker(core: Core, senders: Mapping[str, Sender]) -> Runtime:
         digest_to=Address("telegram", str(group)) if group is not None else None,
         digest_text=functools.partial(backlog_digest, inbox_url=inbox_url),
         sms_daily_limit=settings.sms_daily_limit,
-        wakeup=core.wakeup,
+        wakeup=core.handover,
     )
     return Runtime(settings, core.database, core.cipher, core.engine, core.intake, worker)
 

@@ -28,8 +28,7 @@ async def upkeep(
     next_purge = next_tickets = time.monotonic()
     while True:
         try:
-            if await runtime.engine.process_pending():
-                runtime.worker.wake()
+            await runtime.intake.sweep()
             if time.monotonic() >= next_tickets:
                 if await runtime.engine.follow_up_tickets(runtime.settings.ticket_idle_days):
                     runtime.worker.wake()

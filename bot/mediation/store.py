@@ -17,6 +17,7 @@ from bot.store.models import (
     OutboxItem,
     Ticket,
 )
+from bot.store.outbox_rows import Queued
 from bot.store.repository import OPEN_STATUSES, Repository
 
 VIEWS = ("open", "mine", "all")
@@ -149,7 +150,7 @@ class MediationRepository(Repository):
         ticket: Ticket,
         kind: str,
         now: datetime,
-        outbox: OutboxItem | None = None,
+        outbox: Queued | None = None,
         chat_message_id: str | None = None,
     ) -> None:
         if outbox is not None:

@@ -5,12 +5,26 @@ Part of the repository (`bot.store.repository.Repository` inherits them), kept a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, cast, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.crypto import AddressCipher
@@ -22,6 +36,35 @@ CONTACTS: Table = Contact.__table__  # Core statements on the per-message path: 
 OUTBOX: Table = OutboxItem.__table__
 LANE_HASH = 24  # hex characters of the address's keyed hash in a lane's name
 PER_LANE = 5  # rows of one destination claimed at once; its next ones once these are sent
+UNSENT = ("pending", "sending")
+CLAIMED = (OUTBOX.c.id, OUTBOX.c.contact_id, OUTBOX.c.channel, OUTBOX.c.recipient_encrypted,
+           OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.lane, OUTBOX.c.status)  # fmt: skip
+
+
+def is_due(rows: FromClause, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return rows.c.status.in_(UNSENT), rows.c.next_attempt_at <= now
+
+
+def unclaimed(now: datetime) -> dict[str, Any]:
+    """A new row's state when a claim will take it."""
+    return {"status": "pending", "attempts": 0, "next_attempt_at": now}
+
+
+def claimed(until: datetime) -> dict[str, Any]:
+    """A new row's state when this process sends it: claimed, its first attempt."""
+    return {"status": "sending", "attempts": 1, "next_attempt_at": until}
+
+
+def claimed_unless_held(lane: str, now: datetime, until: datetime) -> dict[str, Any]:
+    """Claimed, unless an earlier row of the lane is unsent: then it waits for a claim."""
+    earlier = OUTBOX.alias("earlier")
+    held = select(earlier.c.id).where(earlier.c.lane == lane, earlier.c.status.in_(UNSENT))
+    held_now = held.exists()
+    return {
+        "status": case((held_now, "pending"), else_="sending"),
+        "attempts": case((held_now, 0), else_=1),
+        "next_attempt_at": case((held_now, now), else_=until),
+    }
 
 
 @dataclass(frozen=True)
@@ -34,61 +77,138 @@ class ClaimedItem:
     payload: dict[str, Any]  # JSON, as the outbox column stores it
     attempts: int
     lane: str
+    until: datetime  # the claim's lease: past it, another process may claim the row again
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A row a repository queued. `item`: inserted already claimed by this process, for its
+    worker once the transaction is committed; None: left "pending" for a claim (held behind
+    an earlier unsent row of its lane, to a contact who opted out, or no worker here)."""
+
+    id: int
+    lane: str
+    item: ClaimedItem | None
 
 
 class OutboxRows:
-    """Outbox queries on one session; the caller commits."""
+    """Outbox queries on one session; the caller commits.
 
-    def __init__(self, session: AsyncSession, cipher: AddressCipher) -> None:
+    With a `lease`, the replies queued are inserted already claimed by this process for that
+    long (its outbox worker is handed `queued` after the commit: no claim round trip); a crash
+    before they are sent lets another process claim them once the lease is over."""
+
+    def __init__(
+        self, session: AsyncSession, cipher: AddressCipher, lease: timedelta | None = None
+    ) -> None:
         self.session = session
         self.cipher = cipher
+        self.lease = lease
+        self.queued: list[Queued] = []
+        self._handing: dict[str, bool] = {}  # lane -> its rows queued here are handed over
 
     async def queue_reply(
         self, contact: Contact, reply: Reply, now: datetime, bypass_opt_out: bool = False
-    ) -> OutboxItem:
+    ) -> Queued:
         """Queue a reply to a contact, one row per platform-sized part (a retry then resends
         only the part that did not leave), and record it whole in the transcript; returns
         the first part's row."""
-        items = [
-            OutboxItem(
-                contact_id=contact.id,
-                channel=contact.channel,
-                recipient_encrypted=contact.address_encrypted,
-                payload=reply_to_dict(part),
-                next_attempt_at=now,
-                bypass_opt_out=bypass_opt_out,
-                lane=f"{contact.channel}:{contact.address_hash[:LANE_HASH]}",
-                created_at=now,
+        return (await self.queue_replies(contact, [reply], now, bypass_opt_out))[0]
+
+    async def queue_replies(
+        self,
+        contact: Contact,
+        replies: Sequence[Reply],
+        now: datetime,
+        bypass_opt_out: bool = False,
+    ) -> list[Queued]:
+        """Queue replies to a contact in one statement (see `queue_reply`); returns each
+        reply's first row."""
+        if contact.id is None:
+            await self.session.flush()  # a contact created in this transaction
+        lane = f"{contact.channel}:{contact.address_hash[:LANE_HASH]}"
+        rows: list[dict[str, Any]] = []
+        firsts = []
+        for reply in replies:
+            firsts.append(len(rows))
+            rows += [
+                {
+                    "contact_id": contact.id,
+                    "channel": contact.channel,
+                    "recipient_encrypted": contact.address_encrypted,
+                    "payload": reply_to_dict(part),
+                    "bypass_opt_out": bypass_opt_out,
+                    "lane": lane,
+                    "created_at": now,
+                }
+                for part in reply_parts(contact.channel, reply)
+            ]
+            self.session.add(
+                Message(
+                    contact_id=contact.id,
+                    channel=contact.channel,
+                    direction="out",
+                    text=reply.text,
+                    payload={"key": reply.key} if reply.key else {},
+                    created_at=now,
+                )
             )
-            for part in reply_parts(contact.channel, reply)
-        ]
-        self.session.add_all(items)  # ids in this order: the worker sends them in it
-        self.session.add(
-            Message(
-                contact_id=contact.id,
-                channel=contact.channel,
-                direction="out",
-                text=reply.text,
-                payload={"key": reply.key} if reply.key else {},
-                created_at=now,
-            )
-        )
-        return items[0]
+        if not rows:
+            return []
+        queued = await self._queue_rows(rows, lane, now, bypass_opt_out or not contact.opted_out)
+        return [queued[first] for first in firsts]
 
     async def queue_to_address(
         self, address: Address, payload: dict[str, Any], now: datetime
-    ) -> OutboxItem:
-        """Queue a message to an address that is not a resident (e.g. the mediators' group)."""
-        item = OutboxItem(
-            channel=address.channel,
-            recipient_encrypted=self.cipher.encrypt(address.value),
-            payload=payload,
-            next_attempt_at=now,
-            lane=self.lane_of(address),
-            created_at=now,
-        )
-        self.session.add(item)
-        return item
+    ) -> Queued:
+        """Queue a message to an address that is not a resident (e.g. the mediators' group);
+        never handed over: the group's backlog is digested from pending rows."""
+        lane = self.lane_of(address)
+        row = {
+            "contact_id": None,
+            "channel": address.channel,
+            "recipient_encrypted": self.cipher.encrypt(address.value),
+            "payload": payload,
+            "bypass_opt_out": False,
+            "lane": lane,
+            "created_at": now,
+        }
+        return (await self._queue_rows([row], lane, now, False))[0]
+
+    async def _queue_rows(
+        self,
+        rows: list[dict[str, Any]],
+        lane: str,
+        now: datetime,
+        claim: bool,
+    ) -> list[Queued]:
+        """One INSERT of a reply's rows, in order. Claimed for this process when it has a
+        lease, unless an earlier unsent row of the lane waits (the first reply to a lane here
+        asks the database, in the same statement; the next ones follow its fate)."""
+        handing = self._handing.get(lane)
+        if self.lease is None or not claim or handing is False:
+            values = [{**row, **unclaimed(now)} for row in rows]
+        elif handing:
+            values = [{**row, **claimed(now + self.lease)} for row in rows]
+        else:
+            values = [{**row, **claimed_unless_held(lane, now, now + self.lease)} for row in rows]
+        statement = insert(OUTBOX).values(values).returning(OUTBOX.c.id, OUTBOX.c.status)
+        with self.session.no_autoflush:  # transcript lines: written together at the commit
+            inserted = sorted((await self.session.execute(statement)).all())  # ids in row order
+        handed = self.lease is not None and claim and inserted[0].status == "sending"
+        if self.lease is not None and claim:
+            self._handing[lane] = handed
+        queued = []
+        for (item_id, _), row in zip(inserted, rows, strict=True):
+            item = None
+            if handed and self.lease is not None:
+                address = Address(row["channel"], self.cipher.decrypt(row["recipient_encrypted"]))
+                until = now + self.lease
+                contact_id, payload = row["contact_id"], row["payload"]
+                item = ClaimedItem(item_id, contact_id, address, payload, 1, lane, until)
+            queued.append(Queued(item_id, lane, item))
+        self.queued += queued
+        return queued
 
     def lane_of(self, address: Address) -> str:
         """The lane of the rows to this address (no address in clear in it)."""
@@ -104,11 +224,13 @@ class OutboxRows:
         busy: Collection[str] = (),
         per_lane: int = PER_LANE,
     ) -> list[ClaimedItem]:
-        """Claim due rows for this worker; a crashed worker's claims come back after `lease`.
-        At most `per_lane` rows of one destination, none of the `busy` ones (still being
-        sent): a backlog to one destination never holds back the others.
-        Rows to a contact who opted out meanwhile are cancelled, unless they bypass it."""
-        lane = func.coalesce(OUTBOX.c.lane, cast(OUTBOX.c.id, String))
+        """Claim due rows for this worker in one `UPDATE … RETURNING`; a crashed worker's
+        claims come back after `lease`. At most `per_lane` rows of one destination, none of
+        the `busy` ones (still being sent): a backlog to one destination never holds back
+        the others. Rows to a contact who opted out meanwhile are cancelled, unless they
+        bypass it."""
+        rows = OUTBOX.alias("due_rows")
+        lane = func.coalesce(rows.c.lane, cast(rows.c.id, String))
         # A destination's rows leave in creation order: a row waits while an earlier one of
         # its lane waits for a retry or is being sent (the 2nd part of a reply, failed once,
         # goes before the 3rd).
@@ -116,8 +238,8 @@ class OutboxRows:
         unsent_before = (
             select(earlier.c.id)
             .where(
-                earlier.c.lane == OUTBOX.c.lane,
-                earlier.c.id < OUTBOX.c.id,
+                earlier.c.lane == rows.c.lane,
+                earlier.c.id < rows.c.id,
                 earlier.c.status.in_(("pending", "sending")),
                 earlier.c.next_attempt_at > now,
             )
@@ -125,16 +247,15 @@ class OutboxRows:
         )
         due = (
             select(
-                OUTBOX.c.id,
-                OUTBOX.c.next_attempt_at,
-                func.row_number().over(partition_by=lane, order_by=OUTBOX.c.id).label("place"),
+                rows.c.id,
+                rows.c.next_attempt_at,
+                func.row_number().over(partition_by=lane, order_by=rows.c.id).label("place"),
             )
             .where(
-                OUTBOX.c.status.in_(("pending", "sending")),
-                OUTBOX.c.next_attempt_at <= now,
-                OUTBOX.c.channel.in_(channels),
+                *is_due(rows, now),
+                rows.c.channel.in_(channels),
                 ~unsent_before,
-                *([or_(OUTBOX.c.lane.is_(None), OUTBOX.c.lane.not_in(busy))] if busy else []),
+                *([or_(rows.c.lane.is_(None), rows.c.lane.not_in(busy))] if busy else []),
             )
             .subquery()
         )
@@ -144,44 +265,44 @@ class OutboxRows:
             .order_by(due.c.next_attempt_at, due.c.id)
             .limit(limit)
         )
-        query = (
-            select(OUTBOX, CONTACTS.c.opted_out)
-            .outerjoin(CONTACTS, CONTACTS.c.id == OUTBOX.c.contact_id)
-            .where(
-                OUTBOX.c.id.in_(heads.scalar_subquery()),
-                # Again on the locked row itself: PostgreSQL re-checks these after waiting
-                # for another process's claim, which has pushed next_attempt_at past now.
-                OUTBOX.c.status.in_(("pending", "sending")),
-                OUTBOX.c.next_attempt_at <= now,
-            )
-            .order_by(OUTBOX.c.id)  # creation order: a lane's rows are sent in this order
-            .with_for_update(skip_locked=True, of=OUTBOX)
+        # The row's own status and due time again on the locked row: PostgreSQL re-checks
+        # these after waiting for another process's claim, which pushed next_attempt_at on.
+        locked = OUTBOX.alias("locked")
+        lock = (
+            select(locked.c.id)
+            .where(locked.c.id.in_(heads.scalar_subquery()), *is_due(locked, now))
+            .with_for_update(skip_locked=True)
         )
-        rows = (await self.session.execute(query)).all()
-        cancelled = [row.id for row in rows if row.opted_out and not row.bypass_opt_out]
-        claimed = [row for row in rows if row.id not in cancelled]
-        if cancelled:
-            cancel = update(OUTBOX).where(OUTBOX.c.id.in_(cancelled))
-            await self.session.execute(
-                cancel.values(status="cancelled", last_error="contact opted out")
+        opted_out = (
+            select(CONTACTS.c.opted_out)
+            .where(CONTACTS.c.id == OUTBOX.c.contact_id)
+            .scalar_subquery()
+        )
+        cancel = and_(OUTBOX.c.bypass_opt_out.is_(False), func.coalesce(opted_out, False))
+        claim = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(lock.scalar_subquery()), *is_due(OUTBOX, now))
+            .values(
+                status=case((cancel, "cancelled"), else_="sending"),
+                last_error=case((cancel, "contact opted out"), else_=OUTBOX.c.last_error),
+                attempts=case((cancel, OUTBOX.c.attempts), else_=OUTBOX.c.attempts + 1),
+                next_attempt_at=case((cancel, OUTBOX.c.next_attempt_at), else_=now + lease),
             )
-        if claimed:
-            claim = update(OUTBOX).where(OUTBOX.c.id.in_([row.id for row in claimed]))
-            await self.session.execute(
-                claim.values(
-                    status="sending", attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + lease
-                )
-            )
+            .returning(*CLAIMED)
+        )
+        claimed = sorted((await self.session.execute(claim)).all())  # a lane's rows in order
         return [
             ClaimedItem(
                 row.id,
                 row.contact_id,
                 Address(row.channel, self.cipher.decrypt(row.recipient_encrypted)),
                 row.payload,
-                row.attempts + 1,
+                row.attempts,
                 row.lane or f"row:{row.id}",
+                now + lease,
             )
             for row in claimed
+            if row.status == "sending"
         ]
 
     async def digest_backlog(
@@ -255,24 +376,24 @@ class OutboxRows:
 
     async def mark_retry(self, item_id: int, error: str, at: datetime) -> None:
         await self.session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == item_id)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == item_id)
             .values(status="pending", last_error=error[:500], next_attempt_at=at)
         )
 
     async def mark_failed(self, item_id: int, error: str) -> None:
         await self.session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id == item_id)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == item_id)
             .values(status="failed", last_error=error[:500])
         )
 
     async def release(self, item_ids: list[int], now: datetime) -> None:
         """Hand back claimed rows that were never tried (a worker stopping cleanly)."""
         await self.session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.id.in_(item_ids), OutboxItem.status == "sending")
-            .values(status="pending", attempts=OutboxItem.attempts - 1, next_attempt_at=now)
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(item_ids), OUTBOX.c.status == "sending")
+            .values(status="pending", attempts=OUTBOX.c.attempts - 1, next_attempt_at=now)
         )
 
     async def outbox_item(self, item_id: int) -> OutboxItem | None:

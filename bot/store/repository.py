@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Address
@@ -15,6 +16,7 @@ from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
 from bot.store.outbox_rows import OutboxRows
 
 OPEN_STATUSES = ("open", "taken")
+MESSAGES: Table = Message.__table__  # Core statements on the per-message path: no unit of work
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class TurnState:
     message: Message
     conversation: Conversation
     ticket: Ticket | None
+    recent: int  # the contact's messages received in the rate window up to this one
+    tickets_today: int  # the tickets the contact opened in the ticket window
 
 
 NOTE_MARK = "mediators.note"  # a transcript line only mediators read (bot.mediation.display)
@@ -117,39 +121,102 @@ class Repository(OutboxRows):
         return found or self._start_conversation(contact.id, now)
 
     def _start_conversation(self, contact_id: int, now: datetime) -> Conversation:
-        conversation = Conversation(contact_id=contact_id, slots={}, menu={}, updated_at=now)
+        conversation = Conversation(
+            contact_id=contact_id, slots={}, menu={}, memory={}, updated_at=now
+        )  # every column given: the conversations a batch starts are one INSERT
         self.session.add(conversation)
         return conversation
 
-    async def turn_state(self, contact_id: int, message_id: int, now: datetime) -> TurnState | None:
-        """The contact, locked: its turns are serialised across processes. Read after the
-        lock, so never older than the previous turn: the message, conversation, open ticket."""
-        contact = await self.session.get(Contact, contact_id, with_for_update=True)
-        open_ticket = select(Ticket.id).where(*_open_tickets_of(contact_id))
-        query = (
-            select(Message, Conversation, open_ticket.limit(1).scalar_subquery())
-            .outerjoin(Conversation, Conversation.contact_id == Message.contact_id)
-            .where(Message.id == message_id, Message.contact_id == contact_id)
+    async def turn_states(
+        self,
+        turns: Sequence[tuple[int, int]],
+        now: datetime,
+        window: timedelta,
+        tickets_since: datetime,
+    ) -> list[TurnState]:
+        """The state of each turn (message id, contact id) still to run, in arrival order.
+        The contacts are locked first, in id order: their turns are serialised across
+        processes. Read after the lock, so never older than a previous turn: the messages,
+        conversations, open tickets and tickets opened since `tickets_since`; and the
+        contact's messages received in the `window` up to each message (the rate limit's
+        count)."""
+        contact_ids = sorted({contact_id for _, contact_id in turns})
+        locking = select(Contact).where(Contact.id.in_(contact_ids)).order_by(Contact.id)
+        contacts = {c.id: c for c in await self.session.scalars(locking.with_for_update())}
+        open_ticket = select(Ticket.id).where(
+            Ticket.contact_id == Message.contact_id, Ticket.status.in_(OPEN_STATUSES)
         )
-        row = (await self.session.execute(query)).first()
-        if contact is None or row is None:
-            return None
-        message, conversation, ticket_id = row
-        conversation = conversation or self._start_conversation(contact_id, now)
-        ticket = None if ticket_id is None else await self.session.get(Ticket, ticket_id)
-        return TurnState(contact, message, conversation, ticket)
+        opened = select(func.count(Ticket.id)).where(
+            Ticket.contact_id == Message.contact_id, Ticket.created_at >= tickets_since
+        )
+        query = (
+            select(
+                Message,
+                Conversation,
+                open_ticket.limit(1).scalar_subquery(),
+                opened.scalar_subquery(),
+            )
+            .outerjoin(Conversation, Conversation.contact_id == Message.contact_id)
+            .where(Message.id.in_([message_id for message_id, _ in turns]))
+            .order_by(Message.id)
+        )
+        wanted = set(turns)
+        rows = [
+            row
+            for row in (await self.session.execute(query)).all()
+            if (row[0].id, row[0].contact_id) in wanted and row[0].contact_id in contacts
+        ]
+        tickets = await self._tickets([ticket_id for _, _, ticket_id, _ in rows if ticket_id])
+        recent = await self._recent_inbound([message for message, *_ in rows], window)
+        conversations: dict[int, Conversation] = {}
+        states = []
+        for message, conversation, ticket_id, tickets_today in rows:
+            contact_id = message.contact_id
+            if contact_id not in conversations:
+                conversations[contact_id] = conversation or self._start_conversation(
+                    contact_id, now
+                )
+            ticket = tickets.get(ticket_id) if ticket_id else None
+            states.append(
+                TurnState(
+                    contacts[contact_id],
+                    message,
+                    conversations[contact_id],
+                    ticket,
+                    recent[message.id],
+                    tickets_today,
+                )  # fmt: skip
+            )
+        return states
+
+    async def _tickets(self, ids: list[int]) -> dict[int, Ticket]:
+        if not ids:
+            return {}
+        found = await self.session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
+        return {ticket.id: ticket for ticket in found}
+
+    async def _recent_inbound(self, messages: list[Message], window: timedelta) -> dict[int, int]:
+        """For each message, its contact's messages received since `window` before it, up to
+        it (by arrival, not by turn: the turn's own writes do not change it)."""
+        if not messages:
+            return {}
+        query = select(MESSAGES.c.id, MESSAGES.c.contact_id, MESSAGES.c.created_at).where(
+            MESSAGES.c.contact_id.in_({m.contact_id for m in messages}),
+            MESSAGES.c.direction == "in",
+            MESSAGES.c.created_at >= min(m.created_at for m in messages) - window,
+            MESSAGES.c.id <= max(m.id for m in messages),
+        )
+        received = (await self.session.execute(query)).all()
+        return {
+            m.id: sum(
+                1
+                for id_, contact_id, at in received
+                if contact_id == m.contact_id and id_ <= m.id and at >= m.created_at - window
+            )
+            for m in messages
+        }
 
     # -- limits -----------------------------------------------------------------------------
-    async def inbound_count(self, contact_id: int, since: datetime, up_to: int) -> int:
-        """The contact's messages received since `since`, up to the message `up_to`."""
-        query = select(func.count()).where(
-            Message.contact_id == contact_id,
-            Message.direction == "in",
-            Message.created_at >= since,
-            Message.id <= up_to,
-        )
-        return (await self.session.execute(query)).scalar_one()
-
     async def said_since(self, contact_id: int, since: datetime, key: str) -> bool:
         """Whether the sentence `key` was sent to the contact since `since`."""
         query = select(Message.id).where(
@@ -159,12 +226,6 @@ class Repository(OutboxRows):
             Message.payload["key"].as_string() == key,
         )
         return (await self.session.execute(query.limit(1))).first() is not None
-
-    async def tickets_opened_since(self, contact_id: int, since: datetime) -> int:
-        query = select(func.count()).where(
-            Ticket.contact_id == contact_id, Ticket.created_at >= since
-        )
-        return (await self.session.execute(query)).scalar_one()
 
     # -- tickets ----------------------------------------------------------------------------
     async def open_ticket_of(self, contact_id: int) -> Ticket | None:
@@ -180,17 +241,20 @@ class Repository(OutboxRows):
         quartier: str | None = None,
         summary: str = "",
     ) -> Ticket:
-        ticket = Ticket(
-            contact_id=contact.id,
-            reason=reason,
-            topic=topic,
-            quartier=quartier,
-            summary=summary,
-            created_at=now,
+        """A new ticket, with its id; written alone, so the turns of a batch still have
+        their other writes made together at commit."""
+        values = {
+            "contact_id": contact.id,
+            "reason": reason,
+            "topic": topic,
+            "quartier": quartier,
+            "summary": summary,
+            "created_at": now,
+        }
+        created = await self.session.scalars(
+            insert(Ticket).returning(Ticket), [values], execution_options={"autoflush": False}
         )
-        self.session.add(ticket)
-        await self.session.flush()
-        return ticket
+        return created.one()
 
     async def attach_to_ticket(self, message: Message, ticket: Ticket) -> None:
         message.ticket_id = ticket.id
