@@ -98,9 +98,9 @@ async def test_the_sweep_leaves_alone_what_is_on_its_way(database) -> None:
     batches: list[list[int]] = []
     run_batch = bot.engine.process_batch
 
-    async def recording(batch):  # noqa: ANN001, ANN202
+    async def recording(batch, lease):  # noqa: ANN001, ANN202
         batches.append([accepted.message_id for accepted in batch])
-        await run_batch(batch)
+        return await run_batch(batch, lease)
 
     bot.engine.process_batch = recording  # type: ignore[method-assign]
     queued = [await accept(bot, f"+3360000003{n}", "bonjour") for n in range(3)]
