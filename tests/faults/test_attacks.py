@@ -115,7 +115,9 @@ async def test_a_login_flood_does_not_hold_webhooks_back(tmp_path) -> None:
         f"max {max(times):.2f} s, /healthz {healthz:.2f} s"
     )
     assert set(statuses) <= {401, 429, 503}
-    assert max(times) < 2.0 and healthz < 2.0
+    # Hashing the 400 passwords on the event loop would hold webhooks for 20 s or more (about
+    # 50 ms each); a few seconds leaves room for a machine shared with other work.
+    assert max(times) < 5.0 and healthz < 5.0
 
 
 async def test_sixty_hand_offs_do_not_hold_a_new_resident_back(tmp_path) -> None:
