@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 
 from bot.messages import Address, InboundMessage, Location, Reply
+from bot.store.intake_rows import store_inbound
 from bot.store.models import Message
 from bot.store.repository import Repository
 
@@ -34,14 +35,19 @@ async def test_contact_is_found_by_address_and_stored_encrypted(database, cipher
         assert "612345642" not in repr(raw)
 
 
+async def stored(session, cipher, *messages: InboundMessage) -> list[int | None]:
+    """The ids `store_inbound` gives messages (None: not stored), in the session's transaction."""
+    connection = await session.connection()
+    return [s and s[0] for s in await store_inbound(connection, cipher, messages, NOW)]
+
+
 async def test_inbound_is_stored_once_per_platform_id(database, cipher):
     async with database.session() as session:
         repo = Repository(session, cipher)
-        contact_id = await repo.contact_id_for(ALICE, NOW)
-        first = await repo.store_inbound(contact_id, inbound("SM1"))
-        again = await repo.store_inbound(contact_id, inbound("SM1"))
+        [first] = await stored(session, cipher, inbound("SM1"))
+        [again] = await stored(session, cipher, inbound("SM1"))
         located = InboundMessage(ALICE, "", "SM2", NOW, location=Location(48.39, -4.48))
-        other = await repo.store_inbound(contact_id, located)
+        [other] = await stored(session, cipher, located)
         await session.commit()
         assert first is not None and again is None and other is not None
         assert (await session.get(Message, other)).payload == {"location": [48.39, -4.48]}
@@ -106,15 +112,13 @@ async def test_erasure_removes_everything_about_a_person(database, cipher):
     async with database.session() as session:
         repo = Repository(session, cipher)
         contact = await repo.get_or_create_contact(ALICE, NOW)
-        message_id = await repo.store_inbound(contact.id, inbound("SM9", "aidez moi"))
+        [message_id] = await stored(session, cipher, inbound("SM9", "aidez moi"))
         message = await session.get(Message, message_id)
         ticket = await repo.open_ticket(contact, "asked_for_human", NOW, topic="caf")
         await repo.attach_to_ticket(message, ticket)
         await repo.queue_reply(contact, Reply("Une personne va vous répondre"), NOW)
         bob = await repo.get_or_create_contact(Address("sms", "+33700000001"), NOW)
-        await repo.store_inbound(
-            bob.id, inbound("SM10", "salut", bob_address := repo.address_of(bob))
-        )
+        await stored(session, cipher, inbound("SM10", "salut", bob_address := repo.address_of(bob)))
         await session.commit()
         assert await repo.open_ticket_of(contact.id) is not None
         await repo.erase_contact(contact)

@@ -32,6 +32,7 @@ from bot.public.store import record_question
 from bot.spoken import aware
 from bot.store.db import Database
 from bot.store.erasure import checkpoint
+from bot.store.intake_rows import store_inbound, writing
 from bot.store.models import Contact, Conversation, Message, Ticket
 from bot.store.outbox_rows import Queued
 from bot.store.poison import MAX_TURN_ATTEMPTS, due_unprocessed, is_outage, record_failed_turn
@@ -109,16 +110,20 @@ class Engine:
         self.knowledge = Knowledge.of(content)
 
     async def accept(self, inbound: InboundMessage) -> Accepted | None:
-        """Store an inbound message; None when it was already stored (a platform retry)."""
-        choice = inbound.choice and printable(inbound.choice)
-        inbound = dataclasses.replace(inbound, text=printable(inbound.text), choice=choice)
-        async with self.database.session() as session:
-            repo = Repository(session, self.cipher)
-            language = inbound.language or "fr"
-            contact_id = await repo.contact_id_for(inbound.address, self.clock(), language)
-            message_id = await repo.store_inbound(contact_id, inbound)
-            await session.commit()
-        return None if message_id is None else Accepted(message_id, contact_id)
+        """Store an inbound message; None when it was already stored (a platform retry)
+        or erased with its author."""
+        return (await self.accept_all([inbound]))[0]
+
+    async def accept_all(self, inbounds: Sequence[InboundMessage]) -> list[Accepted | None]:
+        """Store inbound messages together, in this order (`bot.store.intake_rows`); None
+        for one already stored (a platform retry) or erased with its author."""
+        cleaned = [
+            dataclasses.replace(m, text=printable(m.text), choice=m.choice and printable(m.choice))
+            for m in inbounds
+        ]
+        async with writing(self.database.engine) as connection:
+            stored = await store_inbound(connection, self.cipher, cleaned, self.clock())
+        return [None if s is None else Accepted(*s) for s in stored]
 
     async def handle(self, inbound: InboundMessage) -> None:
         accepted = await self.accept(inbound)

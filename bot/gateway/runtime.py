@@ -18,6 +18,7 @@ from bot.content import ContentError, load_content
 from bot.conversation.engine import TURNS_AT_ONCE, Accepted, Engine, utcnow
 from bot.crypto import AddressCipher, cipher_for
 from bot.delivery import Sender
+from bot.gateway.batching import GroupCommit
 from bot.gateway.intake import check_storable
 from bot.gateway.outbox import Handover, OutboxWorker, backlog_digest
 from bot.gateway.spool import Spool, inbound_from_dict, inbound_to_dict
@@ -28,7 +29,7 @@ from bot.messages import Address, GroupMessage, InboundMessage
 from bot.metrics import DUPLICATES, MESSAGES_IN
 from bot.outage import is_outage
 from bot.store.db import Database
-from bot.store.erasure import was_erased
+from bot.store.intake_rows import Report, record_deliveries, writing
 from bot.store.outbox_rows import Queued
 from bot.store.repository import Repository
 
@@ -53,6 +54,13 @@ class Intake:
     waiting: list[Accepted] = field(default_factory=list)  # for the next batch
     held: set[int] = field(default_factory=set)  # ids of messages waiting or in the batch
     runner: asyncio.Task[None] | None = None  # answers what waits, a batch at a time
+    # Webhooks that arrive while one batch is being stored are stored together next.
+    messages: GroupCommit[InboundMessage, Accepted | None] = field(init=False)
+    reports: GroupCommit[Report, None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.messages = GroupCommit(self._store_messages, is_outage)
+        self.reports = GroupCommit(self._store_reports, is_outage)
 
     def now(self) -> datetime:
         return self.engine.clock()
@@ -95,11 +103,11 @@ class Intake:
 
     async def _accept(self, inbound: InboundMessage) -> Accepted | None:
         """Store the message; None for a platform's retry, also of an erased message."""
-        async with self.database.session() as session:
-            channel, platform_id = inbound.address.channel, inbound.platform_id
-            if await was_erased(session, channel, platform_id):
-                return None
-        return await self.engine.accept(inbound)
+        return await self.messages.submit(inbound)
+
+    async def _store_messages(self, batch: Sequence[InboundMessage]) -> list[Accepted | None]:
+        async with asyncio.timeout(ACCEPT_SECONDS):  # a hung batch holds up the next ones
+            return await self.engine.accept_all(batch)
 
     async def receive_group(self, message: GroupMessage) -> None:
         """Act on a message of the mediators' group; spooled while the database is down."""
@@ -136,14 +144,12 @@ class Intake:
             await self.spool.put("report", data)
 
     async def _record_report(self, report: dict[str, Any]) -> None:
-        async with self.database.session() as session:
-            repo = Repository(session, self.cipher)
-            item = await repo.record_delivery(
-                report["channel"], report["platform_id"], report["outcome"], report["error"]
-            )
-            if item is not None and item.contact_id is not None and report["opted_out"]:
-                await repo.set_opted_out_by_id(item.contact_id)
-            await session.commit()
+        await self.reports.submit(Report(**report))
+
+    async def _store_reports(self, batch: Sequence[Report]) -> list[None]:
+        async with asyncio.timeout(ACCEPT_SECONDS), writing(self.database.engine) as connection:
+            await record_deliveries(connection, batch)
+        return [None] * len(batch)
 
     async def last_heard(self, address: Address) -> datetime | None:
         async with self.database.session() as session:

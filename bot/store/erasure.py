@@ -74,14 +74,6 @@ async def checkpoint(database: Database) -> None:
         await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
-async def was_erased(session: AsyncSession, channel: str, platform_id: str) -> bool:
-    """Was this message stored once, then erased with its author?"""
-    query = select(ERASED.c.platform_id).where(
-        ERASED.c.channel == channel, ERASED.c.platform_id == platform_id
-    )
-    return (await session.execute(query)).first() is not None
-
-
 async def forget_erased_ids(session: AsyncSession, now: datetime) -> None:
     """Platforms no longer retry messages this old."""
     await session.execute(delete(ERASED).where(ERASED.c.erased_at < now - REMEMBERED))

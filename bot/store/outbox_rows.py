@@ -414,24 +414,5 @@ class OutboxRows:
             .values(status="pending", attempts=OUTBOX.c.attempts - 1, next_attempt_at=now)
         )
 
-    async def record_delivery(
-        self, channel: str, platform_id: str, status: str, error: str | None = None
-    ) -> OutboxItem | None:
-        """Record a platform's later report on a sent row: "delivered" or "failed".
-
-        Reports may arrive out of order: a row never goes back from failed, nor from
-        delivered to anything but failed."""
-        query = select(OutboxItem).where(
-            OutboxItem.channel == channel, OutboxItem.platform_id == platform_id
-        )
-        item = (await self.session.execute(query)).scalars().first()
-        if item is None or item.status == "failed":
-            return item
-        if status == "failed":
-            item.status, item.last_error = "failed", (error or "failed")[:500]
-        elif status == "delivered":
-            item.status = "delivered"
-        return item
-
     async def outbox_item(self, item_id: int) -> OutboxItem | None:
         return await self.session.get(OutboxItem, item_id)

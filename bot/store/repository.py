@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Table, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Address, InboundMessage
+from bot.messages import Address
 from bot.store.erasure import erase_person
+from bot.store.intake_rows import contact_ids
 from bot.store.models import Contact, Conversation, Message, OutboxItem, Ticket
-from bot.store.outbox_rows import CONTACTS, OutboxRows
+from bot.store.outbox_rows import OutboxRows
 
 OPEN_STATUSES = ("open", "taken")
 MESSAGES: Table = Message.__table__  # Core statements on the per-message path: no unit of work
@@ -77,30 +77,8 @@ class Repository(OutboxRows):
 
     async def contact_id_for(self, address: Address, now: datetime, language: str = "fr") -> int:
         """The id of the contact at this address, created when new; its last visit is now."""
-        hashes = self.cipher.lookup_hashes(address.channel, address.value)
-        touch = (
-            update(CONTACTS)
-            .where(CONTACTS.c.channel == address.channel, CONTACTS.c.address_hash.in_(hashes))
-            .values(last_seen_at=now)
-            .returning(CONTACTS.c.id)
-        )
-        found = (await self.session.execute(touch)).scalars().first()
-        if found is not None:
-            return int(found)
-        create = self._insert(CONTACTS).values(
-            channel=address.channel,
-            address_hash=hashes[0],
-            address_encrypted=self.cipher.encrypt(address.value),
-            opted_out=False,
-            language=language,
-            created_at=now,
-            last_seen_at=now,
-        )
-        created = await self.session.execute(
-            create.on_conflict_do_nothing().returning(CONTACTS.c.id)
-        )
-        # None: created meanwhile by a concurrent turn, whose commit the insert waited for.
-        return int(created.scalar() or (await self.session.execute(touch)).scalars().first())
+        connection = await self.session.connection()
+        return (await contact_ids(connection, self.cipher, {address: language}, now))[address]
 
     async def get_or_create_contact(
         self, address: Address, now: datetime, language: str = "fr"
@@ -128,35 +106,6 @@ class Repository(OutboxRows):
                 self.session.expunge(instance)
 
     # -- messages ---------------------------------------------------------------------------
-    async def store_inbound(self, contact_id: int, inbound: InboundMessage) -> int | None:
-        """Store an inbound message once; its id, or None when this platform id was stored."""
-        payload: dict[str, object] = {}
-        if inbound.location:
-            payload["location"] = [inbound.location.latitude, inbound.location.longitude]
-        if inbound.choice:
-            payload["choice"] = inbound.choice
-        if inbound.media:  # kinds, and where the platform keeps each (for the inbox's link)
-            payload["media"] = list(inbound.media)
-            payload["media_refs"] = list(inbound.media_refs)
-        store = self._insert(MESSAGES).values(
-            contact_id=contact_id,
-            channel=inbound.address.channel,
-            direction="in",
-            text=inbound.text,
-            payload=payload,
-            platform_id=inbound.platform_id,
-            created_at=inbound.received_at,
-        )
-        stored = await self.session.execute(store.on_conflict_do_nothing().returning(MESSAGES.c.id))
-        message_id = stored.scalar()
-        return None if message_id is None else int(message_id)
-
-    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        """An INSERT that can take ON CONFLICT DO NOTHING, on either database."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
-
     async def unprocessed_inbound(self, limit: int = 100) -> list[Message]:
         query = (
             select(Message)

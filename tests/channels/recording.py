@@ -9,8 +9,10 @@ from types import SimpleNamespace
 
 from bot.config import Settings
 from bot.crypto import AddressCipher
+from bot.gateway.batching import GroupCommit
 from bot.gateway.runtime import Intake
 from bot.messages import Address, GroupMessage, InboundMessage
+from bot.outage import is_outage
 from bot.store.db import Database
 from tests.conftest import SECRET
 
@@ -34,6 +36,7 @@ class RecordingRuntime:
     now = Intake.now
     receive_report = Intake.receive_report
     _record_report = Intake._record_report
+    _store_reports = Intake._store_reports
     last_heard = Intake.last_heard
     opt_out = Intake.opt_out
     opt_in = Intake.opt_in
@@ -41,6 +44,9 @@ class RecordingRuntime:
     chat_moves = Intake.chat_moves
     record_chat_move = Intake.record_chat_move
     _follow = Intake._follow
+
+    def __post_init__(self) -> None:
+        self.reports = GroupCommit(self._store_reports, is_outage)
 
     async def receive(self, inbound: InboundMessage) -> bool:
         key = (inbound.address.channel, inbound.platform_id)
