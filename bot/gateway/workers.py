@@ -24,7 +24,7 @@ from multiprocessing.connection import wait
 from types import FrameType
 
 from bot.config import Settings
-from bot.logs import fields, setup_logging
+from bot.logs import fields
 
 log = logging.getLogger("aiguillage.server")
 
@@ -73,15 +73,18 @@ def _run(settings: Settings) -> None:
 
 
 def _worker(settings: Settings, index: int) -> None:
-    """One server process (started fresh: it loads what it needs itself)."""
-    setup_logging(settings.log_level)
+    """One server process, forked before the server's modules are loaded: each loads
+    them itself and builds its own loop and pool. It stops on its own signal handlers
+    (bot.gateway.connections), not the supervisor's it was forked with."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _run(for_worker(settings, index))
 
 
 def _supervise(settings: Settings) -> int:
     """Start the workers; SIGTERM or SIGINT stops them all. When one stops by itself the
     others are stopped too and the status is 1: the service manager restarts the whole."""
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")  # no thread runs yet; no resource tracker
     workers = [
         context.Process(target=_worker, args=(settings, n), name=f"aiguillage-{n}")
         for n in range(settings.workers)
