@@ -23,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gateway import CONTENT_DIR, Bench, bench, closed_loop, gateway  # noqa: E402
+from bench.gateway import Bench, bench, gateway, sqlite_url  # noqa: E402
+from bench.processes import Tree  # noqa: E402
+
+CONTENT_DIR = ROOT / "content"
 
 PLACES = 20_000
 WARM_UP = 300  # messages, sent 10 at a time
@@ -60,23 +63,22 @@ def memory_of(pid: int) -> tuple[float, float]:
 
 async def measure(b: Bench, label: str, content_dir: Path, warm_up: int) -> str:
     """Start the gateway with this content, warm it up, read its memory: one table row."""
-    await b.calibrate(content_dir)
-    with tempfile.TemporaryDirectory() as folder:
+    tree = Tree.at(ROOT, content_dir)
+    b.calibrate(tree)
+    with sqlite_url() as url:
         start = time.perf_counter()
-        url = f"sqlite+aiosqlite:///{folder}/memory.db"
-        async with gateway(url, b.twilio_url, content_dir) as server:
+        async with gateway(tree, "memory", url) as target:
             ready = time.perf_counter() - start
-            sent = await closed_loop(b.session, server, b.messages, 10, 600.0, count=warm_up)
-            row = await b.row(label, server, f"{warm_up} msgs", sent, answered=True)
-            peak, now = memory_of(server.pid)
-    checked = "ok" if not (row.lost or row.twice) else f"lost {row.lost}, twice {row.twice}"
+            row = await b.closed(label, target, 10, 600.0, count=warm_up, show=False)
+            peak, now = memory_of(target.server.pid)
+    checked = "ok" if not row.failed else f"lost {row.lost}, twice {row.twice}, err {row.errors}"
     return f"{label:<24} {ready:>7.1f} {peak:>8.0f} {now:>7.0f}  {checked}"
 
 
 async def table(places: int, warm_up: int) -> list[str]:
     """The table's lines, shipped content first."""
     lines = [f"{'content':<24} {'start s':>7} {'peak MB':>8} {'RSS MB':>7}  replies"]
-    async with bench() as b:
+    async with bench(Tree.at(ROOT)) as b:
         lines.append(await measure(b, "shipped", CONTENT_DIR, warm_up))
         with tempfile.TemporaryDirectory() as folder:
             content = synthetic_content(Path(folder), places)
