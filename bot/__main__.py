@@ -51,8 +51,7 @@ def _add_optional_commands(commands: argparse._SubParsersAction[argparse.Argumen
 
 
 def serve(args: argparse.Namespace) -> int:
-    from bot.gateway.connections import run
-    from bot.gateway.server import create_app
+    from bot.gateway.workers import serve as run
 
     settings = _settings()
     print(
@@ -60,8 +59,7 @@ def serve(args: argparse.Namespace) -> int:
         "to talk to the bot from a terminal: .venv/bin/aiguillage chat",
         flush=True,
     )
-    run(create_app(settings), settings)
-    return 0
+    return run(settings)
 
 
 def chat(args: argparse.Namespace) -> int:

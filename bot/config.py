@@ -51,6 +51,8 @@ class Settings:
     max_connections: int = 500
     sms_daily_limit: int | None = None  # replies by SMS a day; None: no cap
     spool_dir: Path | None = None  # None: no spool (tests); `serve` reads SPOOL_DIR=./spool
+    workers: int = 1  # server processes sharing the port (`aiguillage serve`)
+    worker: int = 0  # which of them this process is (given by `serve`, not read)
 
     @property
     def sms_enabled(self) -> bool:
@@ -106,6 +108,7 @@ def load_settings(
         max_connections=_integer(env, "MAX_CONNECTIONS", 500, 10, 100_000),
         sms_daily_limit=_integer(env, "SMS_DAILY_LIMIT", 0, 0, 10_000_000) or None,
         spool_dir=Path(env.get("SPOOL_DIR", "spool")),
+        workers=_workers(env),
     )
 
 
@@ -157,6 +160,15 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     if not low <= value <= high:
         raise SettingsError(f"{name}={value} is out of range ({low}-{high})")
     return value
+
+
+def _workers(env: Mapping[str, str]) -> int:
+    workers = _integer(env, "WORKERS", 1, 1, 64)
+    if workers > 1 and not env.get("DATABASE_URL", "").startswith("postgresql"):
+        raise SettingsError(
+            f"WORKERS={workers} needs PostgreSQL: SQLite has one writer, run one process on it"
+        )
+    return workers
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:

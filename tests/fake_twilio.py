@@ -1,4 +1,4 @@
-"""A small Twilio REST API on loopback, driven by the real twilio client, and signed webhooks.
+"""A small Twilio REST API on loopback, driven by our Messages API client, and signed webhooks.
 
 twilio = FakeTwilio(ACCOUNT_SID, AUTH_TOKEN)
 async with twilio.serving() as base_url: ...   # TWILIO_API_BASE_URL=base_url
@@ -94,7 +94,7 @@ class FakeTwilio:
 
     @asynccontextmanager
     async def serving(self) -> AsyncIterator[str]:
-        """Run on 127.0.0.1; yields the base URL to give the twilio client."""
+        """Run on 127.0.0.1; yields the base URL to give the gateway (TWILIO_API_BASE_URL)."""
         app = web.Application()
         app.router.add_post(MESSAGES_PATH, self._create)
         app.router.add_get(MEDIA_PATH, self._media)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
-from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from bot.backend import Backend, DeliveryReport
+from bot.channels.twilio_api import MessagesApi, TwilioError, messages_api
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.logs import fields
@@ -32,7 +28,7 @@ UNSUBSCRIBED = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the
 RETRYABLE_STATUSES = (401, 403, 429)  # credentials being fixed, rate limit: worth another try
 TOO_MANY_REQUESTS = 20429
 MAX_MEDIA = 10  # Twilio's most per message
-SEND_TIMEOUT = 20.0  # seconds; twilio's async client sets none of its own
+SEND_TIMEOUT = 20.0  # seconds a send may take before it counts as failed
 # Twilio's Advanced Opt-Out has already (un)subscribed the person when it sends OptOutType
 # (its keywords: YES, UNSTOP, STOPALL, CANCEL...); the engine hears the word it knows.
 OPT_OUT_KEYWORDS = {"START": "START", "STOP": "STOP"}
@@ -128,28 +124,14 @@ def install_webhooks(app: web.Application, settings: Settings, backend: Backend)
         )
 
 
-def twilio_client(settings: Settings) -> tuple[Client, HeaderKeepingClient]:
-    """Twilio's client on our account (and its HTTP client, to close)."""
-    http_client = HeaderKeepingClient()
-    client = Client(
-        settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
-    )
-    if settings.twilio_api_base_url:
-        client.api.base_url = settings.twilio_api_base_url
-    return client, http_client
-
-
 @contextlib.asynccontextmanager
 async def running(
     app: web.Application, settings: Settings, backend: Backend
 ) -> AsyncIterator[TwilioSender]:
-    """Open Twilio's client for the outbox and make the webhooks reach the backend."""
+    """Open Twilio's Messages API for the outbox and make the webhooks reach the backend."""
     install_webhooks(app, settings, backend)
-    client, http_client = twilio_client(settings)
-    try:
-        yield TwilioSender(client, settings.twilio_from_number or "", settings.public_base_url)
-    finally:
-        await http_client.close()
+    async with messages_api(settings) as api:
+        yield TwilioSender(api, settings.twilio_from_number or "", settings.public_base_url)
 
 
 async def signed_form(request: web.Request) -> dict[str, str]:
@@ -254,8 +236,8 @@ class TwilioSender:
 
     channel = NAME
 
-    def __init__(self, client: Client, from_number: str, public_base_url: str | None) -> None:
-        self.client = client
+    def __init__(self, api: MessagesApi, from_number: str, public_base_url: str | None) -> None:
+        self.api = api
         self.from_number = from_number
         self.status_callback = f"{public_base_url}{STATUS_PATH}" if public_base_url else None
 
@@ -266,52 +248,20 @@ class TwilioSender:
         return sids[0] if sids else None
 
     async def _create(self, to: str, body: str) -> str:
-        options = {"status_callback": self.status_callback} if self.status_callback else {}
+        form = {"To": to, "From": self.from_number, "Body": body}
+        if self.status_callback:
+            form["StatusCallback"] = self.status_callback
         try:
             async with asyncio.timeout(SEND_TIMEOUT):
-                message = await self.client.messages.create_async(
-                    to=to, from_=self.from_number, body=body, **options
-                )
-        except (TwilioRestException, TwilioServiceException) as error:
-            raise delivery_error(error, retry_after(LAST_RESPONSE.get())) from error
-        return str(message.sid)
+                return await self.api.create(form)
+        except TwilioError as error:
+            raise delivery_error(error) from error
 
 
-# The response to this task's last request: twilio's exceptions drop the headers, and
-# Retry-After is in them. A context variable, since the outbox sends concurrently.
-LAST_RESPONSE: contextvars.ContextVar[Response | None] = contextvars.ContextVar(
-    "twilio_last_response", default=None
-)
-
-
-class HeaderKeepingClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
-    """twilio's async HTTP client, keeping each response for `retry_after`."""
-
-    async def request(self, *args: object, **kwargs: object) -> Response:
-        response = await super().request(*args, **kwargs)
-        LAST_RESPONSE.set(response)
-        return response
-
-
-def retry_after(response: Response | None) -> float | None:
-    """The seconds of a Retry-After header, when there is one and it is a number."""
-    value = (response.headers or {}).get("Retry-After") if response is not None else None
-    try:
-        return max(float(value), 0.0) if value else None
-    except ValueError:  # an HTTP date: the backoff will do
-        return None
-
-
-def delivery_error(
-    error: TwilioRestException | TwilioServiceException, wait: float | None = None
-) -> DeliveryError:
-    """What the outbox should do about a refused message; the error body may be Twilio's
-    legacy JSON (TwilioRestException), RFC 9457 problem details (TwilioServiceException)
-    or not JSON at all (a proxy's page: TwilioRestException with the HTTP status as code)."""
-    service = isinstance(error, TwilioServiceException)
-    detail = (error.detail or error.title) if service else error.msg
-    status, code = int(error.status), error.code
-    reason = f"twilio {status} error {code}: {detail}"
+def delivery_error(error: TwilioError) -> DeliveryError:
+    """What the outbox should do about a refused message (bot.channels.twilio_api reads
+    the three shapes of Twilio's refusals)."""
+    status, code, wait, reason = error.status, error.code, error.retry_after, str(error)
     if code == UNSUBSCRIBED:
         return DeliveryError(reason, opted_out=True)
     if status == 429 or code == TOO_MANY_REQUESTS:

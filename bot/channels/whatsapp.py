@@ -17,11 +17,10 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.rest import Client
 
 from bot.backend import Backend
 from bot.channels import sms
+from bot.channels.twilio_api import MessagesApi, TwilioError, messages_api
 from bot.config import Settings
 from bot.content.whatsapp_templates import Template, load_whatsapp_templates
 from bot.delivery import DeliveryError
@@ -84,14 +83,11 @@ async def running(
     templates, problems = load_whatsapp_templates(settings.content_dir)
     if problems:  # content check refuses these; a running gateway keeps going without
         log.error("whatsapp.templates_refused", extra=fields(problems=[str(p) for p in problems]))
-    client, http_client = sms.twilio_client(settings)
-    try:
+    async with messages_api(settings) as api:
         yield WhatsAppSender(
-            client, settings.twilio_whatsapp_from or "", settings.public_base_url, backend,
+            api, settings.twilio_whatsapp_from or "", settings.public_base_url, backend,
             templates,
         )  # fmt: skip
-    finally:
-        await http_client.close()
 
 
 async def inbound(request: web.Request, form: dict[str, str]) -> web.Response:
@@ -150,13 +146,13 @@ class WhatsAppSender:
 
     def __init__(
         self,
-        client: Client,
+        api: MessagesApi,
         from_address: str,
         public_base_url: str | None,
         backend: Backend,
         templates: dict[str, Template],
     ) -> None:
-        self.client = client
+        self.api = api
         self.from_address = from_address  # whatsapp:+…, never the SMS number (21910)
         self.status_callback = f"{public_base_url}{sms.STATUS_PATH}" if public_base_url else None
         self.backend = backend
@@ -168,37 +164,35 @@ class WhatsAppSender:
         heard = await self.backend.last_heard(address)
         if heard is not None and self.backend.now() - heard < WINDOW:
             bodies = split_body(render_plain(reply), WHATSAPP_BODY)
-            sids = [await self._create(address, body=body) for body in bodies]
+            sids = [await self._create(address, Body=body) for body in bodies]
             return sids[0] if sids else None
         template = self.templates.get(reply.key)
         if template is None:
             await self.backend.tell_mediators(address, cannot_leave(reply.text))
             raise DeliveryError("outside WhatsApp's 24-hour window, no template", permanent=True)
         sid = await self._create(
-            address, content_sid=template.content_sid, content_variables=template.variables
+            address, ContentSid=template.content_sid, ContentVariables=template.variables
         )
         await self.backend.tell_mediators(address, TEMPLATE_SENT)
         return sid
 
     async def _create(self, address: Address, **content: str) -> str:
-        options = {"status_callback": self.status_callback} if self.status_callback else {}
+        """One message: `Body`, or `ContentSid` and `ContentVariables` (a template)."""
+        form = {"To": PREFIX + address.value, "From": self.from_address, **content}
+        if self.status_callback:
+            form["StatusCallback"] = self.status_callback
         try:
             async with asyncio.timeout(sms.SEND_TIMEOUT):
-                message = await self.client.messages.create_async(
-                    to=PREFIX + address.value, from_=self.from_address, **content, **options
-                )
-        except (TwilioRestException, TwilioServiceException) as error:
+                return await self.api.create(form)
+        except TwilioError as error:
             if error.code == OUTSIDE_WINDOW:
-                await self.backend.tell_mediators(address, cannot_leave(content.get("body", "")))
-            raise delivery_error(error, sms.retry_after(sms.LAST_RESPONSE.get())) from error
-        return str(message.sid)
+                await self.backend.tell_mediators(address, cannot_leave(content.get("Body", "")))
+            raise delivery_error(error) from error
 
 
-def delivery_error(
-    error: TwilioRestException | TwilioServiceException, wait: float | None = None
-) -> DeliveryError:
+def delivery_error(error: TwilioError) -> DeliveryError:
     """SMS's reading of Twilio's errors, plus WhatsApp's own that no retry can help."""
-    found = sms.delivery_error(error, wait)
+    found = sms.delivery_error(error)
     if error.code in PERMANENT:
         return DeliveryError(found.reason, permanent=True)
     return found

@@ -30,7 +30,7 @@ from bot.messages import InboundMessage, Location, Reply, printable, reply_to_di
 from bot.metrics import DEAD_LETTERS, HANDOFFS, LIMITED, TURN_SECONDS, TURNS
 from bot.public.store import record_question
 from bot.spoken import aware
-from bot.store.db import Database
+from bot.store.db import Database, alone
 from bot.store.erasure import checkpoint
 from bot.store.intake_rows import store_inbound, writing
 from bot.store.models import Contact, Conversation, Message, Ticket
@@ -154,6 +154,8 @@ class Engine:
         now, content = self.clock(), self.knowledge.content
         written = 0
         async with self.database.session() as session:
+            if not await alone(session, "follow_up_tickets"):  # another gateway does it now
+                return 0
             repo = Repository(session, self.cipher)
             for ticket in await repo.unanswered_tickets(now - LATE_AT_LEAST):
                 if now >= promised_by(content, aware(ticket.created_at)):

@@ -91,14 +91,24 @@ async def serve(app: web.Application, settings: Settings) -> None:
         raise RuntimeError("the web runner has no server after setup")
     factory = BoundedConnections(runner.server, limit)
     loop = asyncio.get_running_loop()
+    # Several worker processes (WORKERS) each listen on the port; the kernel spreads the
+    # connections among them (SO_REUSEPORT).
     listener = await loop.create_server(
-        factory, settings.host, settings.port, reuse_address=True, backlog=512
+        factory,
+        settings.host,
+        settings.port,
+        reuse_address=True,
+        reuse_port=settings.workers > 1,
+        backlog=512,
     )
     stopping = asyncio.Event()
     for name in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(name, stopping.set)
     log.info(
-        "server.listening", extra=fields(host=settings.host, port=settings.port, connections=limit)
+        "server.listening",
+        extra=fields(
+            host=settings.host, port=settings.port, connections=limit, worker=settings.worker
+        ),
     )
     try:
         await stopping.wait()

@@ -124,6 +124,7 @@ async def healthz(request: web.Request) -> web.Response:
     database_ok = runtime is not None and await runtime.database.ping()
     content_ok = runtime is not None and runtime.engine.knowledge.content is not None
     body = {"status": "ok", "version": __version__, "database": database_ok, "content": content_ok}
+    body["worker"] = request.app[SETTINGS].worker  # which process answered (WORKERS)
     if not (database_ok and content_ok):
         body["status"] = "unavailable"
     return web.json_response(body, status=200 if body["status"] == "ok" else 503)

@@ -11,6 +11,7 @@ from bot.logs import fields
 from bot.mediation.group import MediatorsGroup
 from bot.mediation.store import MediationRepository
 from bot.privacy.retention import purge
+from bot.store.db import alone
 
 log = logging.getLogger("aiguillage.upkeep")
 
@@ -44,6 +45,8 @@ async def upkeep(
 async def purge_expired(runtime: Runtime) -> None:
     """Delete what is older than the retention, and log how much."""
     async with runtime.database.session() as session:
+        if not await alone(session, "purge"):  # another gateway purges now
+            return
         purged = await purge(session, runtime.engine.clock(), runtime.settings.retention_days)
         await session.commit()
     log.info(
@@ -65,7 +68,8 @@ async def follow_up(runtime: Runtime, interval: float = TICKETS_SECONDS) -> None
         if isinstance(group, MediatorsGroup):
             async with runtime.database.session() as session:
                 repo = MediationRepository(session, runtime.cipher)
-                if await group.remind(repo, runtime.engine.clock()):
+                mine = await alone(session, "remind")  # else another gateway posts them now
+                if mine and await group.remind(repo, runtime.engine.clock()):
                     await session.commit()
                     runtime.worker.wake()
         await asyncio.sleep(interval)

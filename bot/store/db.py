@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +25,26 @@ from bot.crypto import AddressCipher, cipher_for
 
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATING = 7205516  # PostgreSQL advisory lock: gateways starting together migrate in turn
+
+
+def head_revision(versions: Path = MIGRATIONS / "versions") -> str:
+    """The last migration's revision id, read from the files: the server checks it without
+    importing alembic (about 10 MB kept for the life of a process)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for name, value in re.findall(r'^(revision|down_revision) = "(\w+)"', source, re.M):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    (head,) = heads
+    return head
+
+
+HEAD = head_revision()
 
 
 class Database:
@@ -44,8 +64,17 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessions()
 
+    async def revision(self) -> str | None:
+        """The database's migration revision; None when it was never migrated."""
+        async with self.engine.connect() as conn:
+            if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+                return None
+            return (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+
     async def upgrade(self) -> None:
-        """Apply every pending Alembic migration."""
+        """Apply every pending Alembic migration; alembic is imported only when one is."""
+        if await self.revision() == HEAD:
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_upgrade)
 
@@ -85,12 +114,27 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 def _run_upgrade(connection: Connection) -> None:
-    if connection.dialect.name == "postgresql":  # gateways starting together migrate in turn
-        connection.execute(text("SELECT pg_advisory_xact_lock(7205516)"))
+    from alembic import command
+    from alembic.config import Config
+
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATING})"))
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def alone(session: AsyncSession, job: str) -> bool:
+    """Whether this session may run `job` (a follow-up, a purge): False while another
+    process's session runs it. On PostgreSQL a transaction-level advisory lock, held until
+    this session commits, so gateways sharing a database never post a reminder twice; read
+    what the job does after this. SQLite is served by one process (WORKERS needs PostgreSQL)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = zlib.crc32(job.encode())
+    found = await session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})
+    return bool(found.scalar())
 
 
 def in_session(

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.channels import telegram
+from bot.channels import telegram, telegram_bot
 from bot.conversations.checks import Checker, TurnRecord
 from bot.conversations.script import Conversation, Step, load_conversations
 from bot.delivery import Pace
@@ -108,7 +108,7 @@ def _reply(message: dict) -> Reply:
 
 async def test_the_development_set_through_the_real_channels(tmp_path: Path, monkeypatch) -> None:
     # Telegram's real pacing (1 s per chat) is the outbox's business, tested elsewhere.
-    monkeypatch.setattr(telegram.TelegramSender, "pace", Pace(0.0, 0.0))
+    monkeypatch.setattr(telegram_bot.TelegramSender, "pace", Pace(0.0, 0.0))
     passed, failures = 0, []
     conversations = load_conversations(DEV_SET)
     for index, conversation in enumerate(conversations):

@@ -1,4 +1,4 @@
-"""The Twilio channel: signed webhooks in, the real twilio client against a fake API out."""
+"""The Twilio channel: signed webhooks in, our Messages API client against a fake API out."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ OUTBOUND = [
     ("invalid number", MENU, ((1, 400, 21211),), [], {"permanent": True}),
     ("Twilio down", MENU, ((1, 500, 20500),), [], {"permanent": False, "opted_out": False}),
     ("too many requests", MENU, ((1, 429, 20429),), [], {"permanent": False}),
-    # RFC 9457 problem details (twilio raises TwilioServiceException for these)
+    # RFC 9457 problem details (bot.channels.twilio_api reads both shapes)
     ("9457 unsubscribed", MENU, ((1, 400, 21610, "rfc9457"),), [], {"opted_out": True}),
     ("9457 invalid number", MENU, ((1, 400, 21211, "rfc9457"),), [], {"permanent": True}),
     ("9457 not a mobile", MENU, ((1, 400, 21614, "rfc9457"),), [], {"permanent": True}),

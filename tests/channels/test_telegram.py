@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.channels import telegram
+from bot.channels import telegram, telegram_bot
 from bot.config import Settings
 from bot.delivery import DeliveryError
 from bot.messages import Address, Choice, InboundMessage, Location, Reply, Venue, reply_to_dict
@@ -28,7 +28,7 @@ CHAT = 4242
 class Gateway:
     client: TestClient
     runtime: RecordingRuntime
-    sender: telegram.TelegramSender
+    sender: telegram_bot.TelegramSender
     telegram: FakeTelegram
 
     async def push(self, update: dict, secret: str = WEBHOOK_SECRET):  # noqa: ANN201
@@ -125,7 +125,7 @@ async def test_webhook_registered_with_its_secret(sqlite_database) -> None:
         webhook = gateway.telegram.webhook
         assert webhook["url"] == PUBLIC + telegram.WEBHOOK_PATH
         assert webhook["secret_token"] == WEBHOOK_SECRET
-        assert webhook["allowed_updates"] == list(telegram.ALLOWED_UPDATES)
+        assert webhook["allowed_updates"] == list(telegram_bot.ALLOWED_UPDATES)
 
 
 async def test_wrong_or_missing_secret_token_is_refused(sqlite_database) -> None:

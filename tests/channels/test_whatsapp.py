@@ -1,5 +1,5 @@
 """WhatsApp through Twilio, end to end through `create_app`: signed webhooks on the SMS
-route, the real twilio client against the fake Twilio, the 24-hour window and its template."""
+route, our Messages API client against the fake Twilio, the 24-hour window and its template."""
 
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from sqlalchemy import select
 from bot.channels import sms, whatsapp
 from bot.channels.media import fetch_media
 from bot.channels.registry import mask_address, parse_address
+from bot.channels.twilio_api import TwilioError
 from bot.gateway.server import RUNTIME, create_app
 from bot.mediation import tickets
 from bot.mediation.display import message_json
 from bot.mediation.store import MediationRepository
 from bot.messages import Address, Reply
-from bot.store.models import Message, Ticket
+from bot.store.models import Message, OutboxItem, Ticket
 from bot.store.repository import Repository
 from tests.channels.test_gateway import Clock, until
 from tests.fake_telegram import FakeTelegram
@@ -102,8 +103,19 @@ class WhatsAppGateway:
             async with self.runtime.database.session() as session:
                 ticket = (await session.execute(select(Ticket))).scalars().first()
             if ticket is not None:
+                await self.replies_left()
                 return ticket.id
         raise AssertionError("no ticket opened")
+
+    async def replies_left(self) -> None:
+        """Wait until no reply waits in the outbox (before the test's clock jumps a day)."""
+        waiting = select(OutboxItem.id).where(OutboxItem.status.in_(("pending", "sending")))
+        for _ in range(750):
+            async with self.runtime.database.session() as session:
+                if (await session.execute(waiting)).first() is None:
+                    return
+            await asyncio.sleep(0.02)
+        raise AssertionError("replies still waiting")
 
     async def mediator_answers(self, ticket_id: int, text: str) -> None:
         """An answer from the inbox (the same rule as the group's)."""
@@ -286,9 +298,7 @@ async def test_63016_when_sending_is_final_and_told(tmp_path) -> None:
     ("code", "permanent"), [(63016, True), (63024, True), (21910, True), (20500, False)]
 )
 def test_whatsapp_errors(code, permanent) -> None:
-    from twilio.base.exceptions import TwilioRestException
-
-    error = whatsapp.delivery_error(TwilioRestException(400 if permanent else 500, "u", "x", code))
+    error = whatsapp.delivery_error(TwilioError(400 if permanent else 500, code, "x", None))
     assert error.permanent is permanent
 
 

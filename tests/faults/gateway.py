@@ -64,10 +64,10 @@ class GatewayProcess:
         self.launch()
         await self.healthy()
 
-    async def healthy(self) -> None:
+    async def healthy(self, seconds: float = 30.0) -> None:
         """Wait until /healthz answers 200 (30 s at most)."""
         async with ClientSession(timeout=ClientTimeout(total=2)) as session:
-            for _ in range(300):
+            for _ in range(int(seconds * 10)):
                 if self.process.poll() is not None:
                     raise AssertionError(f"gateway exited: {self.log.read_text()[-2000:]}")
                 try:
@@ -77,7 +77,7 @@ class GatewayProcess:
                 except (ClientError, OSError):
                     pass
                 await asyncio.sleep(0.1)
-        raise AssertionError("gateway did not become healthy in 30 s")
+        raise AssertionError(f"gateway did not become healthy in {seconds:.0f} s")
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, nothing handed back."""
