@@ -415,14 +415,14 @@ class OutboxWorker:
         keep their order) or a stop, the untried ones are handed back."""
         waiting = self._waiting[lane]
         try:
-            while waiting and self.clock() < waiting[0].until - self.lease / 2:
+            while waiting:
                 await self._pace(waiting[0].address)
                 item = waiting.popleft()  # from here its fate is unknown until the platform answers
                 if not await self._deliver(item):
                     break
         finally:
             try:
-                while waiting:  # a lease half spent waiting here, a failure, a stop
+                while waiting:  # a failure, a stop
                     untried = list(waiting)
                     waiting.clear()
                     await self._release(untried)

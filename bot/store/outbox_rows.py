@@ -77,7 +77,6 @@ class ClaimedItem:
     payload: dict[str, Any]  # JSON, as the outbox column stores it
     attempts: int
     lane: str
-    until: datetime  # the claim's lease: past it, another process may claim the row again
 
 
 @dataclass(frozen=True)
@@ -204,9 +203,8 @@ class OutboxRows:
                 self._handing[lane] = status == "sending"
             if self.lease is not None and claim and status == "sending":
                 address = Address(row["channel"], self.cipher.decrypt(row["recipient_encrypted"]))
-                until = row["created_at"] + self.lease
                 contact_id, payload = row["contact_id"], row["payload"]
-                item = ClaimedItem(item_id, contact_id, address, payload, 1, lane, until)
+                item = ClaimedItem(item_id, contact_id, address, payload, 1, lane)
             queued.append(Queued(item_id, lane, item))
         self.queued += queued
         return queued
@@ -317,7 +315,6 @@ class OutboxRows:
                 row.payload,
                 row.attempts,
                 row.lane or f"row:{row.id}",
-                now + lease,
             )
             for row in claimed
             if row.status == "sending"
