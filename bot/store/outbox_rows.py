@@ -55,16 +55,8 @@ def claimed(until: datetime) -> dict[str, Any]:
     return {"status": "sending", "attempts": 1, "next_attempt_at": until}
 
 
-def claimed_unless_held(lane: str, now: datetime, until: datetime) -> dict[str, Any]:
-    """Claimed, unless an earlier row of the lane is unsent: then it waits for a claim."""
-    earlier = OUTBOX.alias("earlier")
-    held = select(earlier.c.id).where(earlier.c.lane == lane, earlier.c.status.in_(UNSENT))
-    held_now = held.exists()
-    return {
-        "status": case((held_now, "pending"), else_="sending"),
-        "attempts": case((held_now, 0), else_=1),
-        "next_attempt_at": case((held_now, now), else_=until),
-    }
+# One statement for every batch of new rows: executemany, compiled once and cached.
+INSERT_ROWS = insert(OUTBOX).returning(OUTBOX.c.id, OUTBOX.c.status, sort_by_parameter_order=True)
 
 
 @dataclass(frozen=True)
@@ -192,10 +184,10 @@ class OutboxRows:
         unwritten, self._unwritten = self._unwritten, []
         if not unwritten:
             return []
+        await self._ask_lanes({row["lane"] for row, claim in unwritten if claim})
         values = [{**row, **self._state(row, claim)} for row, claim in unwritten]
-        statement = insert(OUTBOX).values(values).returning(OUTBOX.c.id, OUTBOX.c.status)
         with self.session.no_autoflush:  # transcript lines: written together at the commit
-            inserted = sorted((await self.session.execute(statement)).all())  # ids in row order
+            inserted = (await self.session.execute(INSERT_ROWS, values)).all()  # in row order
         queued = []
         for (item_id, status), (row, claim) in zip(inserted, unwritten, strict=True):
             lane, item = row["lane"], None
@@ -209,17 +201,23 @@ class OutboxRows:
         self.queued += queued
         return queued
 
+    async def _ask_lanes(self, lanes: set[str]) -> None:
+        """Whether this process may hand the rows of lanes it writes to for the first time: not
+        when an earlier row of the lane is unsent (one query for the batch); the lane's next
+        rows here follow its fate."""
+        asking = lanes - self._handing.keys() if self.lease is not None else set()
+        if not asking:
+            return
+        unsent = OUTBOX.c.lane.in_(asking), OUTBOX.c.status.in_(UNSENT)
+        with self.session.no_autoflush:
+            held = set((await self.session.execute(select(OUTBOX.c.lane).where(*unsent))).scalars())
+        self._handing.update((lane, lane not in held) for lane in asking)
+
     def _state(self, row: dict[str, Any], claim: bool) -> dict[str, Any]:
-        """Claimed for this process when it has a lease, unless an earlier unsent row of the
-        lane waits: the first write to a lane here asks the database, in the same statement;
-        the next ones follow its fate."""
-        lane, now = row["lane"], row["created_at"]
-        handing = self._handing.get(lane)
-        if self.lease is None or not claim or handing is False:
-            return unclaimed(now)
-        if handing:
-            return claimed(now + self.lease)
-        return claimed_unless_held(lane, now, now + self.lease)
+        """Claimed for this process when it has a lease and may hand the lane's rows."""
+        if self.lease is None or not claim or not self._handing.get(row["lane"]):
+            return unclaimed(row["created_at"])
+        return claimed(row["created_at"] + self.lease)
 
     def forget_queued(self, contact_id: int) -> None:
         """A person erased in this transaction: nothing queued for them is written or sent."""
