@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 Triple = tuple[float, float, float]
-QUIET_REFERENCE = 33.0  # ms: the probe's reference work on the quietest run seen
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ not answered 200 (refused, reset, no answer in 15 s); lost / twice: acknowledged
 whose number got fewer / more bodies than the engine gives. Any of these, or a callback
 not answered, makes the bench exit 1. ref: CPU ms a fixed piece of pure-Python work took
 during the run (a probe process, 10 times a second): CPU seconds are slower when other
-work shares the cores; "at ref 33" scales a CPU figure to the quietest reference seen."""
+work shares the cores: compare CPU figures between runs of a similar ref."""
 
 
 def number(value: float) -> str:
@@ -122,9 +121,6 @@ def goals(rows: list[Figures]) -> list[Goal]:
         if r.target == "postgresql" and r.load == "c=10" and r.answered_rate and r.run in bare
     ]
     counted = [r.round_trips for r in rows if r.run == "count" and r.round_trips is not None]
-
-    def scaled(row: Figures) -> float | None:
-        return row.cpu_ms * QUIET_REFERENCE / row.reference_ms if row.reference_ms else None
 
     return [
         Goal(
